@@ -1,0 +1,194 @@
+"""The ``trailer`` command: thin, everything real lives in ``core`` and ``model``.
+
+Errors print one line on stderr and exit 1 (usage errors 2); ``--debug`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .core.errors import Cancelled, TrailerError, VideoError
+
+
+class CommandError(Exception):
+    """A failure already reported per item; carries the exit status."""
+
+
+def _open(path):
+    from .core.store import Project
+
+    return Project.open(path)
+
+
+def _progress():
+    from .core.progress import Progress, TerminalBar
+
+    return Progress(TerminalBar()) if sys.stderr.isatty() else Progress()
+
+
+# ---- project commands --------------------------------------------------------------------
+def _add_videos(project, paths) -> int:
+    refused = 0
+    for p in paths:
+        try:
+            v = project.add_video(p)
+            print(f"added {v.id}: {v.path.name} ({v.frames} frames, {v.fps:g} fps, {v.width}x{v.height})")
+        except VideoError as exc:
+            print(f"trailer: skipped {exc}", file=sys.stderr)
+            refused += 1
+    return 1 if refused else 0
+
+
+def cmd_new(args):
+    from .core.store import Project
+
+    project = Project.create(args.project)
+    print(f"created project {project.folder}")
+    return _add_videos(project, args.videos)
+
+
+def cmd_add(args):
+    return _add_videos(_open(args.project), args.videos)
+
+
+def cmd_info(args):
+    project = _open(args.project)
+    genres = project.genre_names()
+    videos = []
+    for v in project.videos():
+        videos.append({
+            "id": v.id, "path": str(v.path), "frames": v.frames, "fps": v.fps,
+            "width": v.width, "height": v.height,
+            "labelled_frames": project.labelled_frames(v.id),
+        })
+    if args.json:
+        print(json.dumps({"project": str(project.folder), "genres": genres, "videos": videos}, indent=1))
+        return 0
+    print(f"project  {project.folder}")
+    print(f"genres   {', '.join(genres)}")
+    print(f"annotator {project.annotator}")
+    print(f"{len(videos)} videos")
+    width = max([len(Path(v['path']).name) for v in videos] + [4])
+    for v in videos:
+        counts = " ".join(f"{g}:{n}" for g, n in v["labelled_frames"].items() if n)
+        print(f"  {v['id']:>3}  {Path(v['path']).name:<{width}}  {v['frames']:>6} frames "
+              f"{v['fps']:>6.2f} fps  {v['width']}x{v['height']}  {counts or 'unlabelled'}")
+    return 0
+
+
+def cmd_demo(args):
+    from .core.demo import make_demo
+
+    progress = _progress()
+    project = make_demo(args.project, trailers=args.trailers, seconds=args.seconds,
+                        seed=args.seed, progress=progress)
+    print(f"demo project with {args.trailers} trailers in {project.folder}")
+    return 0
+
+
+def cmd_export(args):
+    from .core.export import ExportSettings, export_dataset, parse_size
+
+    project = _open(args.project)
+    settings = ExportSettings(parse_size(args.size), args.stride, args.annotator)
+    report = export_dataset(project, settings, ids=args.ids, progress=_progress())
+    print(report.summary())
+    return 0
+
+
+def cmd_labels(args):
+    from .core.labels_io import read_labels, write_labels
+
+    project = _open(args.project)
+    video = project.video(args.id)
+    genres = project.genre_names()
+    if args.action == "import":
+        labels = read_labels(args.file, video.frames, genres)
+        project.save_labels(video.id, labels, annotator=args.annotator)
+        print(f"imported {int(labels.any(axis=1).sum())} labelled frames into video {video.id}")
+    else:
+        write_labels(args.file, project.load_labels(video.id, args.annotator), genres)
+        print(f"wrote {args.file}")
+    return 0
+
+
+# ---- parser ------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trailer", description="Label movie trailers with per-frame genres and train a ConvLSTM on them."
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("new", help="create a project and add videos")
+    p.add_argument("project")
+    p.add_argument("videos", nargs="*")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("add", help="add videos to a project")
+    p.add_argument("project")
+    p.add_argument("videos", nargs="+")
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("info", help="show a project's genres and videos")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("demo", help="make a demo project of synthetic trailers")
+    p.add_argument("project")
+    p.add_argument("--trailers", type=int, default=8)
+    p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("export", help="write dataset/scene_{id}.npy and category_{id}.npy")
+    p.add_argument("project")
+    p.add_argument("--size", default="64", help="64 or ROWSxCOLS (default 64)")
+    p.add_argument("--stride", type=int, default=1, help="take every Nth source frame")
+    p.add_argument("--ids", type=int, nargs="+", metavar="ID")
+    p.add_argument("--annotator", help="whose labels (default: the project's annotator)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("labels", help="import or export one video's labels (.npy or .csv)")
+    lsub = p.add_subparsers(dest="action", required=True)
+    for action, text in (("import", "read labels from FILE"), ("export", "write labels to FILE")):
+        q = lsub.add_parser(action, help=text)
+        q.add_argument("project")
+        q.add_argument("id", type=int)
+        q.add_argument("file")
+        q.add_argument("--annotator", help="whose labels (default: the project's annotator)")
+        q.set_defaults(func=cmd_labels)
+
+    try:
+        from . import cli_model
+    except ImportError:  # the model commands arrive with the model package
+        cli_model = None
+    if cli_model is not None:
+        cli_model.add_commands(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        print("trailer: interrupted", file=sys.stderr)
+        return 130
+    except Cancelled as exc:
+        print(f"trailer: {exc}", file=sys.stderr)
+        return 1
+    except (TrailerError, ValueError, OSError) as exc:
+        if args.debug:
+            raise
+        print(f"trailer: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
