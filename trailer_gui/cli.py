@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from model.errors import ModelError  # cheap: no TensorFlow
+
 from .core.errors import Cancelled, TrailerError, VideoError
 
 
@@ -163,12 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--annotator", help="whose labels (default: the project's annotator)")
         q.set_defaults(func=cmd_labels)
 
-    try:
-        from . import cli_model
-    except ImportError:  # the model commands arrive with the model package
-        cli_model = None
-    if cli_model is not None:
-        cli_model.add_commands(sub)
+    from . import cli_model
+
+    cli_model.add_commands(sub)
     return parser
 
 
@@ -183,7 +182,7 @@ def main(argv=None) -> int:
     except Cancelled as exc:
         print(f"trailer: {exc}", file=sys.stderr)
         return 1
-    except (TrailerError, ValueError, OSError) as exc:
+    except (TrailerError, ModelError, ValueError, OSError) as exc:
         if args.debug:
             raise
         print(f"trailer: {exc}", file=sys.stderr)

@@ -93,6 +93,21 @@ def write_h264(
     return path
 
 
+def write_raw_h264(path: Path, frames: int = 60, rows: int = ROWS, cols: int = COLS) -> Path:
+    """A bare H.264 elementary stream (.h264): no container, so no timestamps. OpenCV
+    reports time 0 for every frame: positions cannot be verified after a seek."""
+    container = av.open(str(path), "w", format="h264")
+    vs = container.add_stream("libx264", rate=24)
+    vs.width, vs.height, vs.pix_fmt = cols, rows, "yuv420p"
+    vs.options = {"g": "24", "bf": "3", "x264-params": "scenecut=0:b-adapt=0"}
+    for i in range(frames):
+        for packet in vs.encode(av.VideoFrame.from_ndarray(pattern(i, rows, cols), format="rgb24")):
+            container.mux(packet)
+    for packet in vs.encode():
+        container.mux(packet)
+    container.close()
+    return path
+
 def write_mp4v(path: Path, frames: int = 90, rows: int = ROWS, cols: int = COLS) -> Path:
     """MPEG-4 part 2 via OpenCV's own writer."""
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 24.0, (cols, rows))

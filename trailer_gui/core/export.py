@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import Cancelled, DatasetError, TrailerError
 from .progress import Progress
-from .store import Project, Video, atomic_write_bytes
+from .store import Project, Video, atomic_save_npy, atomic_write_bytes
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -189,7 +189,7 @@ def export_dataset(
 
             _write_scene(video, out / f"scene_{video.id}.npy", (rows, cols), settings.stride, step)
             done += len(source_indices(video, settings.stride))
-        _write_npy(out / f"category_{video.id}.npy", category_array(labels, settings.stride))
+        atomic_save_npy(out / f"category_{video.id}.npy", category_array(labels, settings.stride))
         (report.written if not scene_ok else report.relabelled).append(video.id)
         entries[video.id] = _entry(project, video, labels, settings, scene_key, label_key)
         # The manifest follows each finished trailer, so a later cancel keeps finished work.
@@ -229,16 +229,6 @@ def _write_manifest(out, genres, size, stride, annotator, entries) -> None:
 
 def _temp_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.part{os.getpid()}")
-
-
-def _write_npy(target: Path, array: np.ndarray) -> None:
-    tmp = _temp_name(target)
-    try:
-        with open(tmp, "wb") as fh:
-            np.save(fh, array, allow_pickle=False)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _write_scene(video: Video, target: Path, size, stride: int, step) -> None:

@@ -404,3 +404,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def atomic_save_npy(path: Path, array: np.ndarray) -> None:
+    """np.save through a temporary file renamed into place: readers never see half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part{os.getpid()}")
+    try:
+        with open(tmp, "wb") as fh:
+            np.save(fh, array, allow_pickle=False)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

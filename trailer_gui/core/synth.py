@@ -3,7 +3,7 @@
 Used by the demo (``trailer-gui --demo``) and by the tests. A trailer is a list of
 ``Scene``s (1-4 s each, a shot cut at every boundary). Each scene carries zero, one or two
 genres (indices into ``GENRES``, the project's default order); two-genre scenes show both
-genres at once, side by side or blended. Title cards (black, white text-like bars) carry no
+genres at once (left/right or top/bottom halves, or blended 50/50). Title cards (black, white text-like bars) carry no
 genre: their label rows are all False.
 
 What each genre looks like (so that a small ConvLSTM at 32x32-64x64 can learn it from
@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -49,7 +51,7 @@ COMEDY, ACTION, HORROR, THRILLER, MUSICAL, OTHER = range(6)
 N_GENRES = len(GENRES)
 
 Size = tuple[int, int]  # (rows, cols)
-Progress = Callable[[int, int], None]
+ProgressFn = Callable[[int, int], object]
 
 AUDIO_RATE = 44100
 
@@ -59,8 +61,8 @@ class Scene:
     """Frames ``start`` (inclusive) to ``stop`` (exclusive) of a trailer.
 
     ``genres``: sorted genre indices (0, 1 or 2 of them; none for a title card).
-    ``params``: everything ``render_frame`` needs (plain numbers, strings and tuples),
-    drawn from the trailer's seed by ``plan_trailer``. Treat it as read-only.
+    ``params``: everything ``render_frame`` needs (numbers, strings, tuples; one dict per
+    genre, keyed by the genre's name), drawn from the trailer's seed by ``plan_trailer``. Treat it as read-only.
     """
 
     start: int
@@ -295,15 +297,17 @@ def _hash01(*ints: int) -> float:
 
 _PREP_CACHE: OrderedDict = OrderedDict()
 _PREP_CACHE_SIZE = 48
+_PREP_LOCK = threading.Lock()
 
 
 def _prep(scene: Scene, size: Size) -> dict:
     """Per-scene, per-size precomputed pictures (backgrounds, textures), cached."""
     key = (scene.start, scene.stop, scene.genres, repr(sorted(scene.params.items())), size)
-    hit = _PREP_CACHE.get(key)
-    if hit is not None:
-        _PREP_CACHE.move_to_end(key)
-        return hit
+    with _PREP_LOCK:
+        hit = _PREP_CACHE.get(key)
+        if hit is not None:
+            _PREP_CACHE.move_to_end(key)
+            return hit
     rows, cols = size
     yy = np.linspace(0.0, 1.0, rows, dtype=np.float32)[:, None]
     xx = np.linspace(0.0, 1.0, cols, dtype=np.float32)[None, :]
@@ -319,9 +323,10 @@ def _prep(scene: Scene, size: Size) -> dict:
         else:
             mask = np.broadcast_to(yy < 0.5, (rows, cols))
         prep["mask"] = np.ascontiguousarray(~mask if p.get("swap") else mask)[..., None]
-    _PREP_CACHE[key] = prep
-    while len(_PREP_CACHE) > _PREP_CACHE_SIZE:
-        _PREP_CACHE.popitem(last=False)
+    with _PREP_LOCK:
+        _PREP_CACHE[key] = prep
+        while len(_PREP_CACHE) > _PREP_CACHE_SIZE:
+            _PREP_CACHE.popitem(last=False)
     return prep
 
 
@@ -639,7 +644,7 @@ def write_trailer(
     size: Size = (180, 320),
     codec: str = "mp4v",
     audio: bool = False,
-    progress: Progress | None = None,
+    progress: ProgressFn | None = None,
 ) -> np.ndarray:
     """Render a synthetic trailer to ``path`` and return its labels, (frames, 6) bool.
 
@@ -661,7 +666,9 @@ def write_trailer(
     plan = plan_trailer(seed, seconds, fps)
     total = plan[-1].stop
     labels = labels_for(plan, total)
-    tmp = path.with_name(f".{path.stem}.part{os.getpid()}{path.suffix or '.mp4'}")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix or ".mp4")
+    os.close(fd)
+    tmp = Path(name)
     try:
         if codec == "mp4v":
             _write_mp4v(tmp, plan, fps, (rows, cols), total, progress)

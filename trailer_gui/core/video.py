@@ -132,8 +132,9 @@ def probe(
     for this process, so a ``VideoReader`` opened afterwards starts at once.
 
     ``progress(done_frames, expected_frames)`` is called every 64 frames during that pass
-    and once at its end (expected: the container's claim, at least done); if it raises (e.g. ``Cancelled``), the pass stops and the
-    error propagates. ``Progress.update`` from ``core.progress`` fits.
+    and once at its end (expected: the container's claim, at least done); if it raises
+    (e.g. ``Cancelled``), the pass stops and the error propagates. ``Progress.update`` from
+    ``core.progress`` fits.
 
     Raises ``VideoMissing``, ``VideoEmpty``, ``NotAVideo``, ``NoVideoStream``, ``NoFrames``
     or ``TruncatedVideo`` (unless ``allow_truncated``; then ``frames`` is the readable
@@ -285,7 +286,7 @@ def _scan_uncached(p: Path, fp: str, progress=None) -> _Scan:
         if not fps > 0 and cv_fps > 0 and math.isfinite(cv_fps):
             fps = float(cv_fps)
         if not fps > 0:
-            fps = 25.0  # no rate anywhere: assume PAL's (documented in VideoInfo users)
+            fps = 25.0  # no rate anywhere (rare): assume 25
         times: list[float] = []
         shape = None
         pos_msec = cv2.CAP_PROP_POS_MSEC
@@ -489,11 +490,11 @@ class VideoReader:
     them all, so each step back is then a cache hit.
 
     ``cache_frames``: how many decoded frames to keep (LRU); default: as many as fit in
-    256 MiB (42 at 1080p, 1024 at most). One reader per thread (see the module docstring).
+    256 MiB (43 at 1080p, 1024 at most). One reader per thread (see the module docstring).
     """
 
     LOOKBACK = 8  # frames decoded (and cached) before the target of a random seek
-    MAX_BLOCK = 32  # frames decoded at once when stepping backwards
+    MAX_BLOCK = 64  # frames decoded at once when stepping backwards
 
     def __init__(
         self,
@@ -502,6 +503,7 @@ class VideoReader:
         *,
         allow_truncated: bool = False,
     ):
+        self._closed = True
         self.path = Path(path)
         self._scan = _scan(self.path, allow_truncated)
         self.info: VideoInfo = self._scan.info
@@ -509,11 +511,15 @@ class VideoReader:
         if cache_frames is None:
             cache_frames = min(1024, max(8, DEFAULT_CACHE_BYTES // frame_bytes))
         self.cache_frames = max(1, int(cache_frames))
-        self._block = max(1, min(self.MAX_BLOCK, self.cache_frames // 2))
+        # After a backward block the decoder stands at i, so stepping forward again is cheap:
+        # the block can fill most of the cache.
+        self._block = max(1, min(self.MAX_BLOCK, self.cache_frames * 3 // 4))
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._keyframes: np.ndarray | None = None
+        # The decoder behind frame(); None while lent to an iter_frames generator.
         self._dec: _Decoder | None = _Decoder(self.path, self._scan, None)
-        self.cache_hits = 0
+        self._closed = False
+        self._stats = {"grabs": 0, "retrieves": 0, "seeks": 0, "reopens": 0, "cache_hits": 0}
 
     # -- basics
     @property
@@ -531,18 +537,12 @@ class VideoReader:
 
     @property
     def stats(self) -> dict:
-        """Work done so far: frames grabbed (decoded by us; OpenCV's seeks decode more),
-        frames converted, seeks, restarts from 0, cache hits."""
-        d = self._dec
-        return {
-            "grabs": d.grabs if d else 0,
-            "retrieves": d.retrieves if d else 0,
-            "seeks": d.seeks if d else 0,
-            "reopens": d.reopens if d else 0,
-            "cache_hits": self.cache_hits,
-        }
+        """Work done by ``frame()`` so far: frames grabbed (decoded by us; OpenCV's seeks
+        decode more), frames converted, seeks, restarts from 0, cache hits."""
+        return dict(self._stats)
 
     def close(self) -> None:
+        self._closed = True
         if self._dec is not None:
             self._dec.close()
             self._dec = None
@@ -566,13 +566,18 @@ class VideoReader:
             raise IndexError(f"frame {i} out of range: {self.path} has {self.info.frames} frames")
         return i
 
+    def _keyframe_table(self) -> np.ndarray | None:
+        if self._keyframes is None and self._scan.seekable:
+            self._keyframes = _keyframes(self.path, self._scan)
+        return self._keyframes
+
     def _decoder(self) -> _Decoder:
-        if self._dec is None:
+        if self._closed:
             raise ValueError(f"{self.path}: the reader is closed")
-        if self._dec.keyframes is None and self._scan.seekable:
-            if self._keyframes is None:
-                self._keyframes = _keyframes(self.path, self._scan)
-            self._dec.keyframes = self._keyframes
+        if self._dec is None:  # lent to a generator that is still running: use another
+            self._dec = _Decoder(self.path, self._scan, None)
+        if self._dec.keyframes is None:
+            self._dec.keyframes = self._keyframe_table()
         return self._dec
 
     # -- random access
@@ -581,9 +586,21 @@ class VideoReader:
         hit = self._cache.get(i)
         if hit is not None:
             self._cache.move_to_end(i)
-            self.cache_hits += 1
+            self._stats["cache_hits"] += 1
             return hit
         d = self._decoder()
+        before = (d.grabs, d.retrieves, d.seeks, d.reopens)
+        try:
+            self._decode_to(d, i)
+        finally:
+            s = self._stats
+            s["grabs"] += d.grabs - before[0]
+            s["retrieves"] += d.retrieves - before[1]
+            s["seeks"] += d.seeks - before[2]
+            s["reopens"] += d.reopens - before[3]
+        return self._cache[i]
+
+    def _decode_to(self, d: _Decoder, i: int) -> None:
         lookback = min(self.LOOKBACK, self.cache_frames - 1)
         if d.cur < i and d.forward_is_cheaper(i):
             first_kept = max(d.cur + 1, i - lookback)
@@ -602,7 +619,6 @@ class VideoReader:
             d.grab()
             if d.cur >= first_kept:
                 self._keep(d.cur, d.retrieve())
-        return self._cache[i]
 
     def _keep(self, index: int, bgr: np.ndarray) -> None:
         if index in self._cache:
@@ -622,10 +638,15 @@ class VideoReader:
         step: int = 1,
         size: tuple[int, int] | None = None,
     ) -> Iterator[np.ndarray]:
-        """Frames start, start+step, ... < stop in order, decoded sequentially by a decoder
-        of their own (the cache and ``frame()`` are not disturbed). Skipped frames are only
-        grabbed. ``size=(rows, cols)`` resizes with ``cv2.INTER_AREA``. Each frame is a new,
-        writable, C-contiguous (rows, cols, 3) uint8 RGB array."""
+        """Frames start, start+step, ... < stop in order, decoded sequentially. Skipped
+        frames are only grabbed (decoded, not converted). ``size=(rows, cols)`` resizes with
+        ``cv2.INTER_AREA``. Each frame is a new, writable, C-contiguous (rows, cols, 3)
+        uint8 RGB array; the cache is not touched.
+
+        If the decoder behind ``frame()`` stands at or a little before ``start`` (e.g. a
+        paused player), the generator borrows it and starts without a seek, and gives it
+        back, standing after the last frame, when it ends or is closed; ``frame()`` calls
+        meanwhile use a decoder of their own. Otherwise the generator opens its own."""
         n = self.info.frames
         stop = n if stop is None else min(operator.index(stop), n)
         start = operator.index(start)
@@ -638,16 +659,21 @@ class VideoReader:
             rows, cols = int(size[0]), int(size[1])
             if rows < 1 or cols < 1:
                 raise ValueError(f"size must be positive, not {size}")
-        if self._dec is None:
+        if self._closed:
             raise ValueError(f"{self.path}: the reader is closed")
         return self._iter(start, stop, step, None if size is None else (rows, cols))
 
     def _iter(self, start, stop, step, size) -> Iterator[np.ndarray]:
-        if start >= stop:
+        if start >= stop or self._closed:
             return
-        if self._keyframes is None and self._scan.seekable:
-            self._keyframes = _keyframes(self.path, self._scan)
-        d = _Decoder(self.path, self._scan, self._keyframes)
+        keyframes = self._keyframe_table()
+        d = self._dec
+        if d is not None and (d.cur == start or (d.cur < start and d.forward_is_cheaper(start))):
+            self._dec = None  # lent: see iter_frames
+            if d.keyframes is None:
+                d.keyframes = keyframes
+        else:
+            d = _Decoder(self.path, self._scan, keyframes)
         resize = size is not None and size != (self.info.height, self.info.width)
         # Resizing with INTER_AREA costs about as much as decoding (a single-threaded
         # 15 ms for 1080p -> 64x64): done in worker threads while the next frames decode
@@ -671,11 +697,14 @@ class VideoReader:
             while pending:
                 yield pending.popleft().result()
         finally:
-            d.close()
             if pool is not None:
                 for f in pending:
                     f.cancel()
                 pool.shutdown(wait=True)
+            if self._dec is None and not self._closed and d.cap is not None:
+                self._dec = d  # hand the decoder (standing after our last frame) back
+            else:
+                d.close()
 
 
 def _to_rgb(bgr: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:

@@ -1,0 +1,152 @@
+"""`trailer train / predict / eval / config`: thin wrappers of core.training."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def _open(path):
+    from .core.store import Project
+
+    return Project.open(path)
+
+
+def _progress():
+    from .cli import _progress as bar
+
+    return bar()
+
+
+def _print_event(event: dict) -> None:
+    """One line per epoch and stage on stdout; batches as a redrawn line on a terminal."""
+    kind = event.get("event")
+    if kind == "stage":
+        print(f"[{event['stage']}]", flush=True)
+    elif kind == "batch" and sys.stderr.isatty():
+        eta = event.get("eta_s")
+        sys.stderr.write(
+            f"\repoch {event['epoch']}/{event['epochs']} batch {event['batch']}/{event['batches']}"
+            f" loss {event['loss']:.4f} {event.get('frames_per_s') or 0:.0f} frames/s"
+            + (f" ETA {eta:.0f}s" if eta is not None else "") + "   "
+        )
+        sys.stderr.flush()
+    elif kind == "epoch":
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        macro = (event.get("metrics") or {}).get("macro", {})
+        val = event.get("val_loss")
+        print(
+            f"epoch {event['epoch']}/{event['epochs']}  loss {event['loss']:.4f}"
+            + (f"  val_loss {val:.4f}" if val is not None else "")
+            + (f"  macro F1 {macro['f1']:.3f}  AP {macro['ap']:.3f}" if "f1" in macro else "")
+            + ("  (best)" if event.get("best") else ""),
+            flush=True,
+        )
+
+
+def cmd_train(args):
+    from .core.training import train_project
+
+    project = _open(args.project)
+    overrides = {"epochs": args.epochs, "window": args.window, "batch": args.batch, "lr": args.lr,
+                 "seed": args.seed, "strategy": args.strategy}
+    result = train_project(project, overrides, init_from=args.from_run, resume=args.resume,
+                           ids=args.ids, listener=_print_event, progress=_progress())
+    state = "stopped" if result.stopped else "finished"
+    print(f"training {state}: {result.run_dir} (best epoch {result.best_epoch})")
+    return 0
+
+
+def cmd_predict(args):
+    from .core.training import find_run, predict_project
+
+    project = _open(args.project)
+    run = find_run(project, args.model)
+    written = predict_project(project, run.name, ids=args.ids, progress=_progress())
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def format_metrics(metrics: dict) -> str:
+    rows = [f"{'genre':<12} {'precision':>9} {'recall':>7} {'F1':>6} {'AP':>6} {'frames':>7}"]
+    for name, m in metrics.items():
+        if name == "macro" or not isinstance(m, dict):
+            continue
+        rows.append(f"{name:<12} {m['precision']:9.3f} {m['recall']:7.3f} {m['f1']:6.3f} "
+                    f"{m['ap']:6.3f} {m.get('positives', 0):7d}")
+    macro = metrics.get("macro", {})
+    if macro:
+        rows.append(f"{'macro':<12} {macro['precision']:9.3f} {macro['recall']:7.3f} "
+                    f"{macro['f1']:6.3f} {macro['ap']:6.3f}")
+    return "\n".join(rows)
+
+
+def cmd_eval(args):
+    from .core.training import evaluate_project, find_run
+
+    project = _open(args.project)
+    run = find_run(project, args.model)
+    metrics, ids = evaluate_project(project, run.name)
+    if args.json:
+        print(json.dumps({"run": run.name, "ids": ids, "metrics": metrics}, indent=1))
+    else:
+        print(f"model {run.name} on trailers {', '.join(map(str, ids))} (not trained on):")
+        print(format_metrics(metrics))
+    return 0
+
+
+def cmd_config(args):
+    from .core.errors import TrailerError
+    from .core.training import CONFIG_KEYS, get_config, set_config
+
+    project = _open(args.project)
+    if not args.items:
+        for key, value in get_config(project).items():
+            print(f"{key}={value}")
+        return 0
+    for item in args.items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if key not in CONFIG_KEYS:
+            raise TrailerError(f"unknown setting {key!r} (known: {', '.join(CONFIG_KEYS)})")
+        if sep:
+            set_config(project, key, value.strip() or None)
+        else:
+            print(get_config(project)[key])
+    return 0
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("train", help="export what changed, then train the ConvLSTM")
+    p.add_argument("project")
+    p.add_argument("--ids", type=int, nargs="+", metavar="ID", help="train on these trailers only")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--window", type=int, help="frames per training sample")
+    p.add_argument("--batch", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--seed", type=int)
+    start = p.add_mutually_exclusive_group()
+    start.add_argument("--resume", action="store_true", help="continue from the latest run")
+    start.add_argument("--from", dest="from_run", metavar="RUN", help="continue from this run")
+    p.add_argument("--strategy", choices=["default", "mirrored", "multiworker"], default=None,
+                   help="tf.distribute strategy (multiworker reads TF_CONFIG)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("predict", help="write predictions/pred_{id}.npy with a trained model")
+    p.add_argument("project")
+    p.add_argument("--ids", type=int, nargs="+", metavar="ID")
+    p.add_argument("--model", metavar="RUN", help="a run under models/ (default: the latest)")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("eval", help="per-genre metrics on labelled trailers not trained on")
+    p.add_argument("project")
+    p.add_argument("--model", metavar="RUN", help="a run under models/ (default: the latest)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("config", help="show or set training settings (KEY or KEY=VALUE)")
+    p.add_argument("project")
+    p.add_argument("items", nargs="*", metavar="KEY[=VALUE]")
+    p.set_defaults(func=cmd_config)

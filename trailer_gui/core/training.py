@@ -1,0 +1,278 @@
+"""Training, prediction and evaluation of a *project*: the glue between the store and `model`.
+
+The CLI (`trailer train/predict/eval/config`) and the GUI workers both call these, so the two
+behave the same. TensorFlow is imported only inside the functions that need it.
+
+Training settings (`epochs`, `window`, `batch`, `lr`, `size`, `stride`) live in the project
+(settings table, keys ``train.<key>``); `trailer config` shows and sets them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .errors import TrailerError
+from .export import ExportReport, ExportSettings, export_dataset, last_export_settings, parse_size
+from .progress import Progress
+from .store import Project, atomic_save_npy, atomic_write_bytes
+
+
+def _positive_int(text) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be 1 or more")
+    return value
+
+
+def _positive_float(text) -> float:
+    value = float(text)
+    if not value > 0 or value != value or value == float("inf"):
+        raise ValueError("must be a positive number")
+    return value
+
+
+def _size(text) -> str:
+    rows, cols = parse_size(text)
+    return f"{rows}x{cols}"
+
+
+# key -> (parse/validate, default). size/stride default to the last export (see export_settings).
+CONFIG_KEYS: dict[str, tuple[Callable, object]] = {
+    "epochs": (_positive_int, 10),
+    "window": (_positive_int, 16),
+    "batch": (_positive_int, 4),
+    "lr": (_positive_float, 1e-3),
+    "size": (_size, None),
+    "stride": (_positive_int, None),
+}
+
+
+def get_config(project: Project) -> dict[str, object]:
+    """Every training setting, stored or default; size/stride as the export would use them."""
+    config = {}
+    for key, (parse, default) in CONFIG_KEYS.items():
+        stored = project.setting(f"train.{key}")
+        config[key] = parse(stored) if stored is not None else default
+    export = export_settings(project)
+    config["size"] = f"{export.size[0]}x{export.size[1]}"
+    config["stride"] = export.stride
+    return config
+
+
+def set_config(project: Project, key: str, value: str | None) -> object:
+    """Validate and store one setting (None removes it: back to the default)."""
+    if key not in CONFIG_KEYS:
+        raise TrailerError(f"unknown setting {key!r} (known: {', '.join(CONFIG_KEYS)})")
+    if value is None:
+        project.set_setting(f"train.{key}", None)
+        return None
+    parse = CONFIG_KEYS[key][0]
+    try:
+        parsed = parse(value)
+    except ValueError as exc:
+        raise TrailerError(f"{key}={value}: {exc}") from None
+    project.set_setting(f"train.{key}", str(parsed))
+    return parsed
+
+
+def export_settings(project: Project) -> ExportSettings:
+    """Stored size/stride first, else the last export's, else 64x64 every frame."""
+    last = last_export_settings(project) or ExportSettings()
+    size = project.setting("train.size")
+    stride = project.setting("train.stride")
+    return ExportSettings(
+        size=parse_size(size) if size else tuple(last.size),
+        stride=int(stride) if stride else last.stride,
+        annotator=project.annotator,
+    )
+
+
+def ensure_exported(project: Project, progress: Progress | None = None) -> ExportReport:
+    """Export whatever is missing or stale (incremental: unchanged trailers cost nothing)."""
+    return export_dataset(project, export_settings(project), progress=progress)
+
+
+# ---- runs ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RunInfo:
+    name: str
+    folder: Path
+    created: float  # mtime of the model file
+    macro: dict  # macro metrics of the best epoch ({} when unknown)
+    epochs: int
+
+    @property
+    def label(self) -> str:
+        f1 = self.macro.get("f1")
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))
+        return f"{self.name}  ({when}, F1 {f1:.2f})" if f1 is not None else f"{self.name}  ({when})"
+
+
+def models_dir(project: Project) -> Path:
+    return project.folder / "models"
+
+
+def list_runs(project: Project) -> list[RunInfo]:
+    """Finished runs (those with a model.keras), oldest first."""
+    runs = []
+    for folder in sorted(models_dir(project).glob("*")):
+        model_file = folder / "model.keras"
+        if not model_file.is_file():
+            continue
+        macro, epochs = {}, 0
+        try:
+            metrics = json.loads((folder / "metrics.json").read_text())
+            macro = metrics.get("metrics", {}).get("macro", {}) or {}
+            history = json.loads((folder / "history.json").read_text())
+            epochs = len(history) if isinstance(history, list) else len(history.get("epochs", []))
+        except (OSError, ValueError, AttributeError):
+            pass
+        runs.append(RunInfo(folder.name, folder, model_file.stat().st_mtime, macro, epochs))
+    runs.sort(key=lambda r: (r.created, r.name))
+    return runs
+
+
+def find_run(project: Project, name: str | None = None) -> RunInfo:
+    runs = list_runs(project)
+    if not runs:
+        raise TrailerError(f"{project.folder}: no trained model yet (run `trailer train` first)")
+    if name is None:
+        return runs[-1]
+    for run in runs:
+        if run.name == name or run.folder == Path(name).resolve():
+            return run
+    raise TrailerError(f"{project.folder}: no model run named {name!r} "
+                       f"(runs: {', '.join(r.name for r in runs)})")
+
+
+def new_run_dir(project: Project) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = models_dir(project) / stamp
+    n = 1
+    while folder.exists():
+        n += 1
+        folder = models_dir(project) / f"{stamp}-{n}"
+    return folder
+
+
+# ---- train / predict / evaluate ------------------------------------------------------------
+def train_project(
+    project: Project,
+    overrides: dict | None = None,
+    init_from: str | None = None,
+    resume: bool = False,
+    ids: Sequence[int] | None = None,
+    listener: Callable[[dict], None] | None = None,
+    stop=None,
+    progress: Progress | None = None,
+):
+    """Export what changed, then train a new run. Returns model.train.TrainResult."""
+    from model.config import TrainConfig
+    from model.train import train
+
+    progress = progress or Progress()
+    ensure_exported(project, progress)
+    settings = get_config(project)
+    settings.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    start_from = None
+    if init_from:
+        start_from = str(find_run(project, init_from).folder)
+    elif resume:
+        start_from = str(find_run(project).folder)
+    config = TrainConfig(
+        epochs=int(settings["epochs"]), window=int(settings["window"]),
+        batch=int(settings["batch"]), lr=float(settings["lr"]),
+        init_from=start_from,
+        **{k: v for k, v in (overrides or {}).items() if k in ("seed", "strategy") and v is not None},
+    )
+    if ids is not None:
+        config.ids = sorted(int(i) for i in ids)
+    return train(project.folder / "dataset", new_run_dir(project), config, listener=listener, stop=stop)
+
+
+def predictions_dir(project: Project) -> Path:
+    return project.folder / "predictions"
+
+
+def prediction_path(project: Project, video_id: int) -> Path:
+    return predictions_dir(project) / f"pred_{video_id}.npy"
+
+
+def predict_project(
+    project: Project,
+    run: str | None = None,
+    ids: Sequence[int] | None = None,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Write predictions/pred_{id}.npy (source frames, genres) float32 and pred_{id}.json."""
+    from model.predict import load, predict_file
+
+    progress = progress or Progress()
+    info = find_run(project, run)
+    ensure_exported(project, progress)
+    manifest = json.loads((project.folder / "dataset" / "manifest.json").read_text())
+    entries = {int(t["id"]): t for t in manifest["trailers"]}
+    wanted = sorted(entries) if ids is None else [int(i) for i in ids]
+    missing = [i for i in wanted if i not in entries]
+    if missing:
+        raise TrailerError(f"{project.folder}: no exported trailer with id {missing[0]}")
+    model = load(info.folder)
+    out = predictions_dir(project)
+    out.mkdir(exist_ok=True)
+    written = []
+    for n, vid in enumerate(wanted):
+        progress.update(n, len(wanted), f"Predicting trailer {vid}")
+        entry = entries[vid]
+        stride = int(manifest["stride"])
+        indices = entry.get("source_indices") or list(range(0, entry["source_frames"], stride))
+        probs = predict_file(model, project.folder / "dataset" / f"scene_{vid}.npy",
+                             source_indices=np.asarray(indices), source_frames=entry["source_frames"])
+        probs = np.clip(np.asarray(probs, dtype=np.float32), 0.0, 1.0)
+        path = prediction_path(project, vid)
+        atomic_save_npy(path, probs)
+        meta = {"run": info.name, "video_id": vid, "genres": manifest["genres"],
+                "frames": int(probs.shape[0]), "stride": stride,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        atomic_write_bytes(path.with_suffix(".json"), json.dumps(meta, indent=1).encode())
+        written.append(path)
+    progress.update(len(wanted), len(wanted), "Predicted")
+    return written
+
+
+def load_prediction(project: Project, video_id: int) -> tuple[np.ndarray, dict] | None:
+    """The stored prediction of a video and its JSON, or None when there is none (or it does
+    not fit the video any more)."""
+    path = prediction_path(project, video_id)
+    if not path.is_file():
+        return None
+    try:
+        probs = np.load(path, allow_pickle=False)
+        meta = json.loads(path.with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        return None
+    video = project.video(video_id)
+    if probs.shape != (video.frames, len(project.genre_names())):
+        return None
+    return probs, meta
+
+
+def evaluate_project(project: Project, run: str | None = None) -> tuple[dict, list[int]]:
+    """Per-genre metrics on the labelled trailers the run did not train on."""
+    from model.evaluate import evaluate
+
+    info = find_run(project, run)
+    ensure_exported(project)
+    config = json.loads((info.folder / "config.json").read_text())
+    trained = set(config.get("train_ids", []))
+    manifest = json.loads((project.folder / "dataset" / "manifest.json").read_text())
+    ids = [int(t["id"]) for t in manifest["trailers"] if t.get("labelled") and int(t["id"]) not in trained]
+    if not ids:
+        raise TrailerError(f"{project.folder}: every labelled trailer was used to train {info.name}; "
+                           "label another trailer to evaluate on")
+    return evaluate(info.folder, project.folder / "dataset", ids), ids

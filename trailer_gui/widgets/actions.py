@@ -1,0 +1,148 @@
+"""The window's actions, their default shortcuts and its menus, in one table.
+
+Every shortcut is a QAction with ``Qt.WindowShortcut`` added to the main window, so it works
+whichever child has focus, and Qt lets a focused text field take the keys it types with
+(Space, arrows, Home/End, Delete) before the shortcut fires. The genre keys are not shortcuts:
+they need press *and* release (live coding), see ``live_coding.GenreKeyFilter``.
+
+A user's overrides (Preferences) are read from ``Prefs.shortcut(name)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6 import QtGui, QtWidgets
+from PySide6.QtCore import Qt
+
+from .prefs import Prefs
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str  # attribute of Actions, method of the window, key in Prefs "keys/<name>"
+    text: str
+    keys: tuple[str, ...] = ()
+    tip: str = ""
+    autorepeat: bool = False
+
+
+SPECS: tuple[Spec, ...] = (
+    # File
+    Spec("new_project", "&New project…", ("Ctrl+N",), "Create a project in a new folder"),
+    Spec("open_project", "&Open project…", ("Ctrl+O",), "Open a project folder"),
+    Spec("open_demo", "Open &demo project", (), "Synthetic labelled trailers, made on first use"),
+    Spec("add_videos", "&Add videos…", ("Ctrl+Shift+O",), "Add video files (or drop them on the window)"),
+    Spec("export_dataset", "&Export dataset…", ("Ctrl+E",), "Write scene/category .npy files for training"),
+    Spec("close_project", "&Close project", ("Ctrl+W",)),
+    Spec("quit", "&Quit", ("Ctrl+Q",)),
+    # Edit
+    Spec("undo", "&Undo", ("Ctrl+Z",)),
+    Spec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y")),
+    Spec("set_in", "Set range &in", ("I",), "Start a range at the current frame"),
+    Spec("set_out", "Set range &out", ("O",), "End the range at the current frame"),
+    Spec("clear_selection", "Clear range", ("Escape",)),
+    Spec("delete_labels", "&Delete labels", ("Delete", "Backspace"),
+         "Clear every genre over the range (or the current frame)"),
+    Spec("preferences", "&Preferences…", ("Ctrl+,",)),
+    # Playback
+    Spec("toggle_play", "&Play / pause", ("Space",)),
+    Spec("step_back", "Back one frame", ("Left",), autorepeat=True),
+    Spec("step_forward", "Forward one frame", ("Right",), autorepeat=True),
+    Spec("back_ten", "Back ten frames", ("Shift+Left",), autorepeat=True),
+    Spec("forward_ten", "Forward ten frames", ("Shift+Right",), autorepeat=True),
+    Spec("go_start", "Go to start", ("Home",)),
+    Spec("go_end", "Go to end", ("End",)),
+    Spec("slower", "Slower", ("[",)),
+    Spec("faster", "Faster", ("]",)),
+    Spec("normal_speed", "Normal speed", ("=",)),
+    Spec("previous_video", "Previous trailer", ("Ctrl+Up", "PgUp")),
+    Spec("next_video", "Next trailer", ("Ctrl+Down", "PgDown")),
+    # View
+    Spec("zoom_all", "Zoom timeline to &all", ("Ctrl+0",)),
+    Spec("zoom_selection", "Zoom timeline to &range", ("Ctrl+R",)),
+    # Help
+    Spec("show_keys", "&Keyboard shortcuts", ("F1",)),
+    Spec("about", "&About trailer-gui"),
+)
+
+MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("&File", ("new_project", "open_project", "@recent", "open_demo", "-", "add_videos",
+               "export_dataset", "-", "close_project", "quit")),
+    ("&Edit", ("undo", "redo", "-", "set_in", "set_out", "clear_selection", "delete_labels",
+               "-", "preferences")),
+    ("&Labels", ("@genres",)),
+    ("&Playback", ("toggle_play", "-", "step_back", "step_forward", "back_ten", "forward_ten",
+                   "go_start", "go_end", "-", "slower", "faster", "normal_speed", "-", "previous_video", "next_video")),
+    ("&View", ("zoom_all", "zoom_selection")),
+    ("&Help", ("show_keys", "about")),
+)
+
+DEFAULT_KEYS: dict[str, list[str]] = {s.name: list(s.keys) for s in SPECS}
+
+
+class Actions:
+    """The window's QActions by name (``actions.undo``) and the menus that hold them."""
+
+    def __init__(self, window: QtWidgets.QMainWindow, prefs: Prefs):
+        self.by_name: dict[str, QtGui.QAction] = {}
+        for spec in SPECS:
+            action = QtGui.QAction(spec.text, window)
+            action.setObjectName(f"action_{spec.name}")
+            action.setProperty("label", spec.text.replace("&", ""))  # text() may change (Undo X)
+            override = prefs.shortcut(spec.name)
+            keys = list(spec.keys) if override is None else ([override] if override else [])
+            action.setShortcuts([QtGui.QKeySequence(k) for k in keys])
+            action.setShortcutContext(Qt.WindowShortcut)
+            action.setAutoRepeat(spec.autorepeat)
+            if spec.tip:
+                action.setStatusTip(spec.tip)
+                action.setToolTip(spec.tip)
+            action.triggered.connect(getattr(window, spec.name))
+            window.addAction(action)  # active even where the menu bar is hidden
+            self.by_name[spec.name] = action
+            setattr(self, spec.name, action)
+        self.quit.setMenuRole(QtGui.QAction.QuitRole)
+        self.preferences.setMenuRole(QtGui.QAction.PreferencesRole)
+        self.about.setMenuRole(QtGui.QAction.AboutRole)
+        self.recent_menu = QtWidgets.QMenu("Open &recent", window)
+        self.genre_menu: QtWidgets.QMenu | None = None
+
+        bar = window.menuBar()
+        self.menus: dict[str, QtWidgets.QMenu] = {}
+        for title, names in MENUS:
+            menu = bar.addMenu(title)
+            self.menus[title.replace("&", "")] = menu
+            for name in names:
+                if name == "-":
+                    menu.addSeparator()
+                elif name == "@recent":
+                    menu.addMenu(self.recent_menu)
+                elif name == "@genres":
+                    self.genre_menu = menu
+                else:
+                    menu.addAction(self.by_name[name])
+
+    def shortcut_actions(self) -> dict[str, QtGui.QAction]:
+        """Actions a user may rebind (those with a default shortcut)."""
+        return {n: a for n, a in self.by_name.items() if DEFAULT_KEYS.get(n)}
+
+    def __getattr__(self, name: str) -> QtGui.QAction:  # for type checkers; set in __init__
+        raise AttributeError(name)
+
+
+def keyboard_map_html(actions: Actions, genre_keys: list[tuple[str, str]]) -> str:
+    """The keyboard map as a small HTML table (Help ▸ Keyboard shortcuts)."""
+    rows = []
+    for spec in SPECS:
+        action = actions.by_name[spec.name]
+        keys = ", ".join(k.toString(QtGui.QKeySequence.NativeText) for k in action.shortcuts())
+        if keys:
+            rows.append(f"<tr><td><b>{keys}</b></td><td>{action.property('label')}</td></tr>")
+    genres = ", ".join(f"<b>{key}</b> {name}" for key, name in genre_keys)
+    return (
+        "<table cellspacing=3>" + "".join(rows) + "</table>"
+        f"<p>Genre keys: {genres}.<br>A short press toggles the genre on the current frame; "
+        "held while the video plays, it paints every frame that passes (one undo step); "
+        "paused with a range (I, O), it fills the range.</p>"
+    )

@@ -1,0 +1,68 @@
+"""Project work that runs in a ``workers.tasks.Task`` thread: adding videos, making the demo.
+
+Plain functions, Qt-free, called as ``fn(progress, ...)``; each opens its own ``Project`` (its
+own sqlite connection in that thread) and closes it when done.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.errors import VideoError
+from ..core.store import Project
+
+
+@dataclass
+class AddResult:
+    added: list[int]
+    refused: list[tuple[str, str]]  # (path, reason)
+
+
+def add_videos(progress, folder: Path, paths: list[str]) -> AddResult:
+    project = Project.open(folder)
+    result = AddResult([], [])
+    try:
+        known = {v.path.resolve() for v in project.videos()}
+        for i, path in enumerate(paths):
+            progress.update(i, len(paths), f"Adding {Path(path).name}")
+            p = Path(path)
+            if p.resolve() in known:
+                result.refused.append((path, "already in the project"))
+                continue
+            try:
+                video = project.add_video(p)
+            except VideoError as exc:
+                reason = exc.reason + (f" ({exc.detail})" if exc.detail else "")
+                result.refused.append((path, reason))
+                continue
+            except OSError as exc:
+                result.refused.append((path, exc.strerror or str(exc)))
+                continue
+            known.add(p.resolve())
+            result.added.append(video.id)
+        progress.update(len(paths), len(paths), "Added")
+    finally:
+        project.close()
+    return result
+
+
+def make_demo_atomically(progress, folder: Path, trailers: int, seconds: float) -> Path:
+    """Make the demo in ``<folder>.part`` and rename it into place when complete."""
+    from ..core.demo import make_demo
+
+    folder = Path(folder)
+    part = folder.with_name(folder.name + ".part")
+    shutil.rmtree(part, ignore_errors=True)
+    part.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        make_demo(part, trailers=trailers, seconds=seconds, progress=progress).close()
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        os.replace(part, folder)
+    except BaseException:
+        shutil.rmtree(part, ignore_errors=True)
+        raise
+    return folder
