@@ -357,3 +357,28 @@ def test_timestamps_follow_the_file(clips):
     with VideoReader(clips["vfr"].path) as r:
         d = np.round(np.diff(r.timestamps()) * 1000).astype(int)
         assert set(d) == {20, 41, 42, 100}
+
+
+def test_a_scan_is_kept_on_disk_for_the_next_process(tmp_path, monkeypatch):
+    """Opening a trailer again in a new process must not decode the whole file again."""
+    import trailer_gui.core.video as video
+    from .conftest import write_mp4v
+
+    monkeypatch.setenv("TRAILER_GUI_CACHE", str(tmp_path / "cache"))
+    path = write_mp4v(tmp_path / "kept.mp4", frames=20)
+    first = video.probe(path)
+    video._SCANS.clear()  # as in a new process
+
+    def no_rescan(*a, **k):
+        raise AssertionError("decoded the whole file again")
+
+    monkeypatch.setattr(video, "_scan_uncached", no_rescan)
+    assert video.probe(path) == first
+    with video.VideoReader(path) as reader:
+        assert reader.frame_count == 20
+    # a changed file is scanned again
+    write_mp4v(path, frames=21)
+    video._SCANS.clear()
+    monkeypatch.undo()
+    monkeypatch.setenv("TRAILER_GUI_CACHE", str(tmp_path / "cache"))
+    assert video.probe(path).frames == 21

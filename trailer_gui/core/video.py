@@ -153,16 +153,80 @@ def _scan(path: str | os.PathLike, allow_truncated: bool, progress=None) -> _Sca
         if scan is not None:
             _SCANS.move_to_end(key)
     if scan is None:
+        scan = _load_scan(p, fp)
+    if scan is None:
         scan = _scan_uncached(p, fp, progress)
-        with _SCANS_LOCK:
+        _store_scan(scan)
+    with _SCANS_LOCK:
+        if key not in _SCANS:
             _SCANS[key] = scan
-            while len(_SCANS) > _SCANS_MAX:
-                _SCANS.popitem(last=False)
+        while len(_SCANS) > _SCANS_MAX:
+            _SCANS.popitem(last=False)
     if scan.info.path != p:  # same file reached by another spelling: report the caller's
         scan = _replace_path(scan, p)
     if not allow_truncated and _is_truncated(scan.info.frames, scan.expected, scan.exact_claim):
         raise TruncatedVideo(p, scan.info.frames, scan.expected)
     return scan
+
+
+def scan_cache_dir() -> Path:
+    """Where scans outlive the process: opening a trailer again (the next day, in another
+    process) must not decode it whole again. ``TRAILER_GUI_CACHE`` overrides the place."""
+    root = os.environ.get("TRAILER_GUI_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "trailer-gui"
+    )
+    return Path(root) / "scans"
+
+
+def _scan_file(fp: str) -> Path:
+    return scan_cache_dir() / (hashlib.blake2b(fp.encode(), digest_size=16).hexdigest() + ".npz")
+
+
+def _store_scan(scan: _Scan) -> None:
+    """Keep the scan on disk, keyed by the file's fingerprint (no pickle: JSON + an array)."""
+    import json
+
+    meta = {
+        "frames": scan.info.frames, "fps": scan.info.fps, "width": scan.info.width,
+        "height": scan.info.height, "duration": scan.info.duration,
+        "has_audio": scan.info.has_audio, "fingerprint": scan.info.fingerprint,
+        "seekable": scan.seekable, "expected": scan.expected, "exact_claim": scan.exact_claim,
+        "start_time": scan.start_time, "time_base": scan.time_base,
+        "stream_index": scan.stream_index,
+    }
+    target = _scan_file(scan.info.fingerprint)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            np.savez(fh, times=np.asarray(scan.times, dtype=np.float64),
+                     meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+        os.replace(tmp, target)
+    except OSError:
+        pass  # a read-only or full cache only costs a rescan next time
+    finally:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def _load_scan(p: Path, fp: str) -> _Scan | None:
+    import json
+
+    try:
+        with np.load(_scan_file(fp), allow_pickle=False) as data:
+            meta = json.loads(data["meta"].tobytes().decode())
+            times = np.array(data["times"], dtype=np.float64)
+        if meta["fingerprint"] != fp or len(times) != meta["frames"]:
+            return None
+        info = VideoInfo(p, int(meta["frames"]), float(meta["fps"]), int(meta["width"]),
+                         int(meta["height"]), float(meta["duration"]), bool(meta["has_audio"]), fp)
+        return _Scan(info, times, bool(meta["seekable"]), meta["expected"],
+                     bool(meta["exact_claim"]), meta["start_time"], meta["time_base"],
+                     int(meta["stream_index"]))
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None  # missing or unreadable: scan again
 
 
 def _replace_path(scan: _Scan, p: Path) -> _Scan:

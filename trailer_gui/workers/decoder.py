@@ -202,7 +202,7 @@ class FrameSource(QObject):
     sigFrame = Signal(int, QtGui.QImage)
     sigFrameTagged = Signal(int, int, QtGui.QImage)
     sigPlaybackFinished = Signal(int, int)
-    sigOpened = Signal(object)  # a dict; Signal(dict) of non-Qt values crashed across threads
+    sigOpened = Signal(object)  # a dict passed as is (its values are not Qt types)
     sigError = Signal(str)
 
     def __init__(
@@ -237,6 +237,11 @@ class FrameSource(QObject):
         of ``sigFrameTagged``; playback then drops frames (and counts them) rather than let
         more than ``MAX_IN_FLIGHT`` queue up in a busy GUI thread.
         """
+        if reader_factory is None:
+            # Import the reader (OpenCV, PyAV) here on the GUI thread, once: a first import in
+            # the worker holds the import lock while it competes for the GIL, which delays the
+            # first frame (and QTest.qWait in PySide6 6.11 never releases the GIL at all).
+            import trailer_gui.core.video  # noqa: F401
         source = cls(path, reader_factory, acknowledge)
         thread = QtCore.QThread()
         thread.setObjectName(f"FrameSource({path})")
