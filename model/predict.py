@@ -1,0 +1,195 @@
+"""Per-frame genre probabilities over whole trailers.
+
+A trailer is run in fixed-size chunks through a *stateful* copy of the model: every recurrent
+layer keeps its h, c between chunks, so the result equals one pass over the whole trailer
+while memory stays bounded by the chunk.  The last chunk is padded at the end (the model is
+causal; padded frames cannot change earlier outputs), so one traced graph serves all lengths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import layers as _layers  # noqa: F401  (registers the custom layers for loading)
+from . import losses as _losses  # noqa: F401  (registers the loss for compiled models)
+from .data import check_dataset, open_npy, read_manifest
+from .errors import ModelDataError, ModelRunError
+from .files import MODEL_FILE, read_run_config
+from .layers import FastConvLSTM2D
+
+DEFAULT_CHUNK = 64
+_RECURRENT = (keras.layers.ConvLSTM2D, FastConvLSTM2D)
+
+
+def load(run_dir, compile=False) -> keras.Model:
+    """The model of a run folder (``model.keras``), loaded with ``safe_mode=True``."""
+    path = Path(run_dir) / MODEL_FILE
+    if not path.is_file():
+        raise ModelRunError(f"{path}: missing model file")
+    try:
+        return keras.models.load_model(path, safe_mode=True, compile=compile)
+    except (ValueError, OSError, TypeError, KeyError) as exc:
+        raise ModelRunError(f"{path}: cannot load model ({exc})") from None
+
+
+def model_geometry(model) -> tuple[int, int, int]:
+    """(channels, rows, cols) of the model's input."""
+    shape = model.input_shape
+    return int(shape[2]), int(shape[3]), int(shape[4])
+
+
+class Predictor:
+    """Runs a model over whole trailers in chunks that carry recurrent state.
+
+    Build once, call `predict` many times (the chunk graph is traced once).  After the source
+    model's weights change (training), call `sync()`.
+    """
+
+    def __init__(self, model, chunk=DEFAULT_CHUNK):
+        self.model = model
+        self.chunk = int(chunk)
+        channels, rows, cols = model_geometry(model)
+        self.geometry = (channels, rows, cols)
+        inp = keras.Input(batch_shape=(1, self.chunk, channels, rows, cols), name="chunk_input")
+
+        def clone(layer):
+            config = layer.get_config()
+            if isinstance(layer, _RECURRENT):
+                config["stateful"] = True
+            return layer.__class__.from_config(config)
+
+        # A full clone (own variables, plain ones even if `model` lives under a
+        # tf.distribute strategy); weights are copied by layer name in sync().
+        self.stream = keras.models.clone_model(model, input_tensors=inp, clone_function=clone)
+        self._recurrent = [layer for layer in self.stream.layers if isinstance(layer, _RECURRENT)]
+        self.sync()
+        self._run = tf.function(lambda x: self.stream(x, training=False), jit_compile=False)
+
+    def sync(self) -> None:
+        """Copy the source model's current weights (stateful copies add no weights)."""
+        for layer in self.stream.layers:
+            weights = self.model.get_layer(layer.name).get_weights() if layer.weights else None
+            if weights:
+                layer.set_weights(weights)
+
+    def reset(self) -> None:
+        for layer in self._recurrent:
+            layer.reset_state()
+
+    def predict(self, scene) -> np.ndarray:
+        """``scene`` (frames, 3, rows, cols) uint8 -> (frames, genres) float32 probabilities."""
+        scene = check_scene(scene, self.geometry)
+        frames = len(scene)
+        outputs = []
+        self.reset()
+        for start in range(0, frames, self.chunk):
+            part = scene[start : start + self.chunk]
+            x = np.zeros((1, self.chunk) + scene.shape[1:], np.float32)
+            x[0, : len(part)] = part
+            x *= 1.0 / 255.0
+            out = self._run(tf.constant(x))
+            probs = np.concatenate([np.asarray(o)[0] for o in out], axis=-1)
+            outputs.append(probs[: len(part)])
+        self.reset()
+        return np.concatenate(outputs, axis=0).astype(np.float32)
+
+
+def check_scene(scene, geometry, name="scene") -> np.ndarray:
+    """The scene as an array, or ModelDataError saying what is wrong with it."""
+    if not isinstance(scene, np.ndarray):
+        raise ModelDataError(f"{name}: expected a numpy array, got {type(scene).__name__}")
+    channels, rows, cols = geometry
+    if scene.ndim != 4 or tuple(scene.shape[1:]) != (channels, rows, cols):
+        raise ModelDataError(
+            f"{name}: expected shape (frames, {channels}, {rows}, {cols}), got {scene.shape}")
+    if scene.dtype != np.uint8:
+        raise ModelDataError(f"{name}: expected dtype uint8, got {scene.dtype}")
+    if len(scene) == 0:
+        raise ModelDataError(f"{name}: has no frames")
+    return scene
+
+
+def predict(model, scene, chunk=DEFAULT_CHUNK) -> np.ndarray:
+    """``(frames, genres)`` float32 probabilities of one whole trailer.
+
+    `scene` is ``(frames, 3, rows, cols)`` uint8, channels-first like the files.  Each call
+    builds and traces a chunk graph (seconds); for many trailers use one `Predictor`.
+    """
+    return Predictor(model, chunk).predict(scene)
+
+
+def to_source_frames(probs, source_indices, source_frames=None) -> np.ndarray:
+    """Map per-exported-frame values to every source-video frame (nearest exported frame;
+    ties go to the earlier one).
+
+    probs: (frames, ...); source_indices: source frame of each exported frame (increasing);
+    source_frames: length of the source video (default: last index + 1).
+    """
+    probs = np.asarray(probs)
+    idx = np.asarray(source_indices, dtype=np.int64)
+    if idx.ndim != 1 or len(idx) != len(probs) or len(idx) == 0:
+        raise ValueError(f"to_source_frames: {len(idx)} source indices for {len(probs)} frames")
+    n = int(source_frames) if source_frames is not None else int(idx[-1]) + 1
+    s = np.arange(n)
+    right = np.clip(np.searchsorted(idx, s), 0, len(idx) - 1)
+    left = np.clip(right - 1, 0, len(idx) - 1)
+    use_right = np.abs(idx[right] - s) < np.abs(s - idx[left])
+    return probs[np.where(use_right, right, left)]
+
+
+def _load_with_genres(run_dir):
+    model = load(run_dir)
+    genres = read_run_config(run_dir)["genres"]
+    if len(genres) != len(model.outputs):
+        raise ModelRunError(f"{run_dir}: config.json lists {len(genres)} genres, the model has "
+                            f"{len(model.outputs)} outputs")
+    return model, genres
+
+
+def check_compatible(model, genres, manifest, dataset_dir) -> None:
+    """The dataset must have the model's genres (same count) and frame size."""
+    _, rows, cols = model_geometry(model)
+    if len(manifest["genres"]) != len(genres):
+        raise ModelDataError(
+            f"{dataset_dir}: dataset has {len(manifest['genres'])} genres, the model predicts "
+            f"{len(genres)} ({', '.join(genres)})")
+    size = manifest.get("size")
+    if size is not None and list(size) != [rows, cols]:
+        raise ModelDataError(
+            f"{dataset_dir}: frames are {size[0]}x{size[1]}, the model takes {rows}x{cols}")
+
+
+def predict_dataset(run_dir, dataset_dir, ids=None, chunk=DEFAULT_CHUNK, source=False) -> dict:
+    """``{id: (frames, genres) float32}`` for the given trailers (default: all).
+
+    With ``source=True`` the arrays cover every source-video frame (``to_source_frames``
+    with the manifest's source indices / stride).
+    """
+    model, genres = _load_with_genres(run_dir)
+    manifest = read_manifest(dataset_dir)
+    check_compatible(model, genres, manifest, dataset_dir)
+    infos = check_dataset(dataset_dir, ids, manifest=manifest)
+    predictor = Predictor(model, chunk)
+    result = {}
+    for info in infos:
+        probs = predictor.predict(open_npy(info.scene_path, "scene"))
+        if source:
+            probs = to_source_frames(probs, info.source_index_array(), info.source_frames)
+        result[info.id] = probs
+    return result
+
+
+def predict_file(model_or_run, scene_path, source_indices=None, source_frames=None,
+                 chunk=DEFAULT_CHUNK) -> np.ndarray:
+    """Predict one ``scene_{id}.npy`` (memory-mapped).  `model_or_run` is a Keras model or a
+    run folder.  With `source_indices`, the result is mapped to source frames."""
+    model = load(model_or_run) if isinstance(model_or_run, (str, Path)) else model_or_run
+    scene = open_npy(scene_path, "scene")
+    probs = Predictor(model, chunk).predict(check_scene(scene, model_geometry(model), str(scene_path)))
+    if source_indices is not None:
+        probs = to_source_frames(probs, source_indices, source_frames)
+    return probs

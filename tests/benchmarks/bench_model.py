@@ -1,0 +1,188 @@
+"""Benchmark of the model package (run by hand; prints figures).
+
+    python tests/benchmarks/bench_model.py                 # 64x64, the seed-sized defaults
+    python tests/benchmarks/bench_model.py --size 32 --steps 5 --frames 120   # quick
+    python tests/benchmarks/bench_model.py --window-sweep 8,16,32             # window choice
+
+In one run, on the same synthetic input (one tf.data pipeline per model, same seed):
+  * training frames/s and first-step seconds of the project's model (fast=True) and of the
+    seed's model built literally (channels-last), and their ratio;
+  * prediction frames/s of both (whole trailer, chunks carrying state);
+  * peak memory of `model.train.train` on a trailer and on a 10x longer one, each in a fresh
+    process: peak RSS (includes file pages of the memory-mapped scene that were touched, which
+    the kernel can drop) and peak anonymous memory (what the process really holds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _rss_anon_kb() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    return 0
+
+
+def child_train(dataset, out, args) -> None:
+    """Train in this (fresh) process and print its peak memory as JSON."""
+    peak = [0]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss_anon_kb())
+            time.sleep(0.05)
+
+    threading.Thread(target=sample, daemon=True).start()
+    from model.config import TrainConfig
+    from model.train import train
+
+    t0 = time.perf_counter()
+    # Same number of steps for both trailers: only the trailer length differs.
+    cfg = TrainConfig(epochs=1, window=args.window, batch=args.batch, predict_chunk=64,
+                      val_fraction=0.0, steps_per_epoch=args.mem_steps)
+    result = train(dataset, out, cfg)
+    done.set()
+    print("CHILD " + json.dumps({
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_anon_mb": peak[0] / 1024,
+        "seconds": time.perf_counter() - t0,
+        "steps": result.history[-1]["batches"],
+    }))
+
+
+def time_training(model, dataset, steps, frames_per_batch):
+    import keras
+
+    marks = []
+
+    class Clock(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            marks.append(time.perf_counter())
+
+    start = time.perf_counter()
+    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
+              callbacks=[Clock()])
+    first = marks[0] - start
+    steady = (len(marks) - 1) * frames_per_batch / (marks[-1] - marks[0]) if len(marks) > 1 else float("nan")
+    return first, steady
+
+
+def time_prediction(model, scene, chunk):
+    from model.predict import Predictor
+
+    predictor = Predictor(model, chunk)
+    predictor.predict(scene[:chunk])  # trace
+    t = time.perf_counter()
+    predictor.predict(scene)
+    return len(scene) / (time.perf_counter() - t)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", type=int, default=64, help="rows = cols")
+    ap.add_argument("--frames", type=int, default=200, help="frames of the benchmark trailer")
+    ap.add_argument("--window", type=int, default=16)
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--steps", type=int, default=10, help="training steps timed per model")
+    ap.add_argument("--chunk", type=int, default=64, help="prediction chunk")
+    ap.add_argument("--window-sweep", default="", help="e.g. 8,16,32: fast-model frames/s per window")
+    ap.add_argument("--no-memory", action="store_true", help="skip the 1x/10x memory runs")
+    ap.add_argument("--mem-steps", type=int, default=20, help="training steps of each memory run")
+    ap.add_argument("--child-train", nargs=2, metavar=("DATASET", "OUT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child_train:
+        return child_train(*args.child_train, args)
+
+    from tests.model.synth import write_dataset
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-model-"))
+    dataset = write_dataset(tmp / "dataset", [args.frames, args.frames], size=args.size)
+
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from model import data as D
+    from model.build import build_model, build_seed_model, compile_model
+    from model.pipeline import train_dataset
+
+    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+          f"devices: {[d.name for d in tf.config.list_logical_devices()]}")
+    print(f"input: {args.size}x{args.size}, window {args.window}, batch {args.batch}, "
+          f"{args.steps} timed steps, trailer of {args.frames} frames\n")
+    reader = D.WindowReader(D.check_dataset(dataset))
+    scene = np.asarray(reader.scene(0))
+    frames_per_batch = args.window * args.batch
+    # Warm up TensorFlow (thread pools, oneDNN kernels) so the first model timed does not pay
+    # for the process's first graph.
+    # A tiny model through the same fit + tf.data path.
+    warm = compile_model(build_model(args.size, args.size, filters=(2, 2, 2), dense=(4,)), [1.0] * 6)
+    time_training(warm, train_dataset(reader, [0], window=2, batch=2, steps=3, seed=0, first_epoch=0,
+                                      output_names=warm.output_names), 3, 4)
+    rows = {}
+    for label, make in (("project (fast)", lambda: build_model(args.size, args.size)),
+                        ("seed literal", lambda: build_seed_model(args.size, args.size,
+                                                                  output_activation="sigmoid"))):
+        keras.utils.set_random_seed(0)
+        model = compile_model(make(), [2.0] * 6)
+        ds = train_dataset(reader, [0, 1], window=args.window, batch=args.batch,
+                           steps=args.steps + 1, seed=0, first_epoch=0,
+                           output_names=model.output_names)
+        first, fps = time_training(model, ds, args.steps + 1, frames_per_batch)
+        pfps = time_prediction(model, scene, args.chunk)
+        rows[label] = (first, fps, pfps, model.count_params())
+        print(f"{label:15s} params {model.count_params():8,d}  first step {first:6.1f} s  "
+              f"training {fps:7.1f} frames/s  prediction {pfps:7.1f} frames/s", flush=True)
+    (f1, t1, p1, _), (f2, t2, p2, _) = rows["project (fast)"], rows["seed literal"]
+    print(f"\nratio project/seed: training {t1 / t2:.2f}x faster, first step {f2 / f1:.2f}x "
+          f"shorter, prediction {p1 / p2:.2f}x faster")
+
+    if args.window_sweep:
+        print("\nwindow sweep (project model):")
+        for w in [int(x) for x in args.window_sweep.split(",")]:
+            keras.utils.set_random_seed(0)
+            model = compile_model(build_model(args.size, args.size), [2.0] * 6)
+            ds = train_dataset(reader, [0, 1], window=w, batch=args.batch, steps=args.steps + 1,
+                               seed=0, first_epoch=0, output_names=model.output_names)
+            first, fps = time_training(model, ds, args.steps + 1, w * args.batch)
+            print(f"  window {w:3d}: first step {first:5.1f} s, training {fps:7.1f} frames/s", flush=True)
+
+    if not args.no_memory:
+        print(f"\npeak memory of train() (fresh process each, {args.mem_steps} steps):")
+        for factor in (1, 10):
+            ds_dir = write_dataset(tmp / f"mem{factor}", [args.frames * factor], size=args.size, seed=1)
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child-train", str(ds_dir), str(tmp / f"run{factor}"),
+                 "--window", str(args.window), "--batch", str(args.batch),
+                 "--mem-steps", str(args.mem_steps)],
+                capture_output=True, text=True, cwd=ROOT)
+            line = [x for x in proc.stdout.splitlines() if x.startswith("CHILD ")]
+            if proc.returncode or not line:
+                print(proc.stderr[-2000:])
+                continue
+            m = json.loads(line[0][6:])
+            scene_mb = args.frames * factor * 3 * args.size * args.size / 2**20
+            print(f"  {factor:2d}x trailer ({args.frames * factor} frames, scene file {scene_mb:6.1f} MB, "
+                  f"{m['steps']} steps, {m['seconds']:.0f} s): peak anonymous {m['peak_anon_mb']:7.1f} MB, "
+                  f"peak RSS {m['peak_rss_mb']:7.1f} MB", flush=True)
+
+
+if __name__ == "__main__":
+    main()
