@@ -95,7 +95,9 @@ def cmd_export(args):
     from .core.export import ExportSettings, export_dataset, parse_size
 
     project = _open(args.project)
-    settings = ExportSettings(parse_size(args.size), args.stride, args.annotator)
+    from .cli_annotators import label_spec
+
+    settings = ExportSettings(parse_size(args.size), args.stride, label_spec(args, project))
     report = export_dataset(project, settings, ids=args.ids, progress=_progress())
     print(report.summary())
     return 0
@@ -152,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", default="64", help="64 or ROWSxCOLS (default 64)")
     p.add_argument("--stride", type=int, default=1, help="take every Nth source frame")
     p.add_argument("--ids", type=int, nargs="+", metavar="ID")
-    p.add_argument("--annotator", help="whose labels (default: the project's annotator)")
+    from .cli_annotators import add_label_source_options
+
+    add_label_source_options(p)  # --annotator NAME | --union A B... | --majority A B...
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("labels", help="import or export one video's labels (.npy or .csv)")
@@ -168,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_model
 
     cli_model.add_commands(sub)
+    from . import cli_annotators
+
+    cli_annotators.add_commands(sub)
+    from . import cli_shots
+
+    cli_shots.add_commands(sub)
     return parser
 
 

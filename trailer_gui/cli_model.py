@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
 
 
@@ -46,6 +48,7 @@ def _print_event(event: dict) -> None:
 
 
 def cmd_train(args):
+    _quiet_tensorflow()
     from .core.training import train_project
 
     project = _open(args.project)
@@ -59,6 +62,7 @@ def cmd_train(args):
 
 
 def cmd_predict(args):
+    _quiet_tensorflow()
     from .core.training import find_run, predict_project
 
     project = _open(args.project)
@@ -69,21 +73,41 @@ def cmd_predict(args):
     return 0
 
 
+def _quiet_tensorflow() -> None:
+    """Hide TensorFlow's INFO/WARNING lines; must run before tensorflow is imported.
+
+    (A few lines that TensorFlow's C++ side prints before its logging is set up, such as
+    the oneDNN notice, ignore this setting.)"""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _cell(value, width: int, digits: int = 3) -> str:
+    """A number, or an em dash where it is undefined (None/NaN: e.g. recall of a genre
+    that never occurs, precision of one never predicted)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return f"{'—':>{width}}"
+    return f"{value:{width}.{digits}f}"
+
+
 def format_metrics(metrics: dict) -> str:
+    """Table of `model.metrics.per_genre_metrics`: one row per genre (frames = frames that
+    carry the genre), then the macro averages."""
     rows = [f"{'genre':<12} {'precision':>9} {'recall':>7} {'F1':>6} {'AP':>6} {'frames':>7}"]
     for name, m in metrics.items():
         if name == "macro" or not isinstance(m, dict):
             continue
-        rows.append(f"{name:<12} {m['precision']:9.3f} {m['recall']:7.3f} {m['f1']:6.3f} "
-                    f"{m['ap']:6.3f} {m.get('positives', 0):7d}")
+        rows.append(f"{name:<12} {_cell(m.get('precision'), 9)} {_cell(m.get('recall'), 7)} "
+                    f"{_cell(m.get('f1'), 6)} {_cell(m.get('ap'), 6)} "
+                    f"{int(m.get('support', m.get('positives', 0)) or 0):7d}")
     macro = metrics.get("macro", {})
     if macro:
-        rows.append(f"{'macro':<12} {macro['precision']:9.3f} {macro['recall']:7.3f} "
-                    f"{macro['f1']:6.3f} {macro['ap']:6.3f}")
+        rows.append(f"{'macro':<12} {_cell(macro.get('precision'), 9)} {_cell(macro.get('recall'), 7)} "
+                    f"{_cell(macro.get('f1'), 6)} {_cell(macro.get('ap'), 6)}")
     return "\n".join(rows)
 
 
 def cmd_eval(args):
+    _quiet_tensorflow()
     from .core.training import evaluate_project, find_run
 
     project = _open(args.project)

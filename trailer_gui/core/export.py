@@ -24,7 +24,9 @@ from typing import Sequence
 import numpy as np
 
 from .errors import Cancelled, DatasetError, TrailerError
+from .label_sources import canonical_spec, resolve_labels
 from .progress import Progress
+from .shots import detector_for_export, store_export_cuts
 from .store import Project, Video, atomic_save_npy, atomic_write_bytes
 
 MANIFEST = "manifest.json"
@@ -57,7 +59,9 @@ def parse_size(text: str | int | Sequence[int]) -> tuple[int, int]:
 class ExportSettings:
     size: tuple[int, int] = (64, 64)
     stride: int = 1
-    annotator: str | None = None  # None: the project's annotator
+    # Whose labels: an annotator's name, or "union:A,B" / "majority:A,B,C" (see
+    # core.label_sources); None: the project's annotator.
+    annotator: str | None = None
 
     def __post_init__(self):
         if self.stride < 1:
@@ -137,7 +141,7 @@ def export_dataset(
     out.mkdir(parents=True, exist_ok=True)
     _remove_leftover_temps(out)
     genres = project.genre_names()
-    annotator = settings.annotator or project.annotator
+    annotator = canonical_spec(settings.annotator, project.annotator)  # the label source spec
     rows, cols = settings.size
     videos = project.videos()
     if ids is not None:
@@ -155,11 +159,17 @@ def export_dataset(
         old.get("size") == [rows, cols]
         and old.get("stride") == settings.stride
         and old.get("genres") == genres
-        and old.get("annotator") == annotator
     )
     entries: dict[int, dict] = {}
     if same_format:
         entries = {int(t["id"]): t for t in old.get("trailers", [])}
+        if old.get("annotator") != annotator:
+            # Another label source: scenes stay valid (the label keys include the source, so
+            # categories are rewritten); trailers not exported now would keep the old
+            # source's labels, so they leave the dataset rather than mix sources.
+            now = {v.id for v in videos}
+            entries = {k: e for k, e in entries.items() if k in now}
+            _remove_stale_exports(out, keep=now)
     else:
         _remove_stale_exports(out, keep=set())
 
@@ -167,9 +177,9 @@ def export_dataset(
     plan = []
     for video in videos:
         project.check_video(video)
-        labels = project.load_labels(video.id, annotator)
+        labels = resolve_labels(project, video.id, annotator)
         scene_key = _digest(video.fingerprint, [rows, cols], settings.stride)
-        label_key = _digest(genres, settings.stride, labels.tobytes(), list(labels.shape))
+        label_key = _digest(genres, settings.stride, labels.tobytes(), list(labels.shape), annotator)
         prev = entries.get(video.id, {})
         scene_ok = prev.get("scene_key") == scene_key and (out / f"scene_{video.id}.npy").is_file()
         label_ok = prev.get("label_key") == label_key and (out / f"category_{video.id}.npy").is_file()
@@ -187,7 +197,11 @@ def export_dataset(
             def step(n, _base=done):
                 progress.update(_base + n, total, f"Exporting {video.name}")
 
-            _write_scene(video, out / f"scene_{video.id}.npy", (rows, cols), settings.stride, step)
+            # Shot cuts for a video that has none yet: from the frames decoded here anyway.
+            shots = detector_for_export(project, video, settings.stride)
+            _write_scene(video, out / f"scene_{video.id}.npy", (rows, cols), settings.stride, step,
+                         shots.feed if shots else None)
+            store_export_cuts(project, video, shots)
             done += len(source_indices(video, settings.stride))
         atomic_save_npy(out / f"category_{video.id}.npy", category_array(labels, settings.stride))
         (report.written if not scene_ok else report.relabelled).append(video.id)
@@ -231,8 +245,9 @@ def _temp_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.part{os.getpid()}")
 
 
-def _write_scene(video: Video, target: Path, size, stride: int, step) -> None:
-    """Decode, resize and stream frames into a memory-mapped .npy, then rename it in place."""
+def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=None) -> None:
+    """Decode, resize and stream frames into a memory-mapped .npy, then rename it in place.
+    ``on_frame(rgb)`` (optional) sees each exported frame, e.g. a shot detector."""
     from .video import VideoReader
 
     indices = source_indices(video, stride)
@@ -245,6 +260,8 @@ def _write_scene(video: Video, target: Path, size, stride: int, step) -> None:
         with VideoReader(video.path) as reader:
             for k, frame in enumerate(reader.iter_frames(0, video.frames, stride, size=size)):
                 scene[k] = frame.transpose(2, 0, 1)
+                if on_frame is not None:
+                    on_frame(frame)
                 written = k + 1
                 if written % 16 == 0:
                     step(written)
@@ -269,7 +286,7 @@ def _remove_leftover_temps(out: Path) -> None:
 
 
 def _remove_stale_exports(out: Path, keep: set[int]) -> None:
-    """The format changed (size, stride, genres, annotator): older files no longer match."""
+    """The format (size, stride, genres) or label source changed: older files no longer match."""
     for path in list(out.glob("scene_*.npy")) + list(out.glob("category_*.npy")):
         try:
             vid = int(path.stem.split("_", 1)[1])

@@ -24,7 +24,7 @@ from .genres import Genre, default_genres
 
 DB_NAME = "project.sqlite"
 SUBFOLDERS = ("dataset", "models", "predictions", "videos")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -70,8 +70,23 @@ def _schema_v1(db: sqlite3.Connection) -> None:
     )
 
 
+def _schema_v2(db: sqlite3.Connection) -> None:
+    """Shot boundaries (issue #6): each video's cuts, as little-endian int32 first frames of
+    each shot after the first, and the detector that found them (see ``core.shots``)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE shots (
+            video_id INTEGER PRIMARY KEY REFERENCES videos(id) ON DELETE CASCADE,
+            cuts BLOB NOT NULL,
+            detector TEXT NOT NULL
+        );
+        """
+    )
+
+
 # MIGRATIONS[n] brings a database from schema version n to n + 1. Append, never edit.
-MIGRATIONS = [_schema_v1]
+MIGRATIONS = [_schema_v1, _schema_v2]
 
 
 @dataclass(frozen=True)
@@ -276,10 +291,14 @@ class Project:
             return str(path)
 
     def add_video(self, path: str | Path) -> Video:
-        """Probe ``path`` and add it with the next id. Raises a VideoError for a bad file."""
+        """Probe ``path`` and add it with the next id. Raises a VideoError for a bad file.
+        Shot cuts are detected in the same decoding pass (``core.shots``) and stored."""
+        from .shots import ShotDetector
         from .video import probe  # OpenCV import only when videos are touched
 
-        info = probe(path)
+        detector = ShotDetector(bgr=True)
+        info = probe(path, frame_hook=detector.feed)
+        cuts = detector.finish() if detector.frames == info.frames else None
         with self.transaction() as db:
             (vid,) = db.execute("SELECT COALESCE(MAX(id) + 1, 0) FROM videos").fetchone()
             db.execute(
@@ -288,6 +307,8 @@ class Project:
                 (vid, self._stored_path(Path(path)), info.frames, info.fps, info.width,
                  info.height, info.duration, int(info.has_audio), info.fingerprint, _now()),
             )
+            if cuts is not None:
+                self._put_cuts(db, vid, cuts, detector.name)
         return self.video(vid)
 
     def _video_from_row(self, row) -> Video:
@@ -317,6 +338,47 @@ class Project:
             raise VideoMissing(video.path)
         if fingerprint(video.path) != video.fingerprint:
             raise VideoChanged(video.path)
+
+    # ---- shots ---------------------------------------------------------------------------
+    def cuts(self, video_id: int) -> list[int] | None:
+        """The video's shot cuts (first frame of each shot after the first), or None if they
+        were never detected (videos added before schema 2: see ``core.shots.ensure_cuts``)."""
+        row = self.db.execute("SELECT cuts FROM shots WHERE video_id = ?", (int(video_id),)).fetchone()
+        if row is None:
+            return None
+        from .shots import unpack_cuts
+
+        return unpack_cuts(row[0])
+
+    def cuts_detector(self, video_id: int) -> str | None:
+        row = self.db.execute(
+            "SELECT detector FROM shots WHERE video_id = ?", (int(video_id),)
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_cuts(self, video_id: int, cuts, detector: str = "manual") -> None:
+        """Store (replace) a video's cuts; ``None`` forgets them."""
+        video = self.video(video_id)
+        with self.transaction() as db:
+            if cuts is None:
+                db.execute("DELETE FROM shots WHERE video_id = ?", (video.id,))
+                return
+            bad = [int(c) for c in cuts if not 0 < int(c) < video.frames]
+            if bad:
+                raise ProjectError(
+                    f"video {video.id}: cuts must lie in 1..{video.frames - 1}, not {bad[:5]}"
+                )
+            self._put_cuts(db, video.id, cuts, detector)
+
+    @staticmethod
+    def _put_cuts(db: sqlite3.Connection, video_id: int, cuts, detector: str) -> None:
+        from .shots import pack_cuts
+
+        db.execute(
+            "INSERT INTO shots(video_id, cuts, detector) VALUES (?, ?, ?) "
+            "ON CONFLICT(video_id) DO UPDATE SET cuts = excluded.cuts, detector = excluded.detector",
+            (int(video_id), pack_cuts(cuts), str(detector)),
+        )
 
     # ---- labels --------------------------------------------------------------------------
     def annotators(self, video_id: int | None = None) -> list[str]:

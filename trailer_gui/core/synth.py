@@ -379,8 +379,8 @@ def _prep_other(q, rows, cols, yy, xx):
     rng = np.random.default_rng(q["noise_seed"])
     cells = q["cells"]
     small = rng.random((cells * 2 + 1, cells * 2 + 1), dtype=np.float32)
-    # A texture twice the frame in each direction (and tileable by construction of the
-    # wrap-around pan below), smooth because it is upsampled from a coarse grid.
+    # A texture twice the frame in each direction, smooth because it is upsampled from a
+    # coarse grid. It does not tile: the pan below bounces inside it (see _draw_other).
     tex = cv2.resize(small, (cols * 2, rows * 2), interpolation=cv2.INTER_CUBIC)
     tex = cv2.GaussianBlur(tex, (0, 0), sigmaX=max(1.0, cols / 40))
     tex = (tex - tex.min()) / max(1e-6, float(tex.max() - tex.min()))
@@ -499,9 +499,20 @@ def _draw_musical(q, prep, t, k, rows, cols, seed):
 
 def _draw_other(q, prep, t, k, rows, cols, seed):
     tex = prep["tex"]
-    oy = int(round(q["vy"] * t * rows)) % rows
-    ox = int(round(q["vx"] * t * cols)) % cols
+    # The window starts at the texture's centre and bounces off its edges (a triangle wave):
+    # wrapping around (offset % rows) would jump a whole frame height the moment a negative
+    # drift rounds below 0, a content change as abrupt as a cut in the middle of a scene.
+    oy = _bounce(rows // 2 + q["vy"] * t * rows, rows)
+    ox = _bounce(cols // 2 + q["vx"] * t * cols, cols)
     return tex[oy : oy + rows, ox : ox + cols].copy()
+
+
+def _bounce(x: float, span: int) -> int:
+    """``x`` folded into [0, span] by reflection at both ends, rounded."""
+    if span <= 0:
+        return 0
+    u = x % (2 * span)
+    return int(round(2 * span - u if u > span else u))
 
 
 _DRAW = (_draw_comedy, _draw_action, _draw_horror, _draw_thriller, _draw_musical, _draw_other)

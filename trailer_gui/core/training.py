@@ -82,14 +82,17 @@ def set_config(project: Project, key: str, value: str | None) -> object:
 
 
 def export_settings(project: Project) -> ExportSettings:
-    """Stored size/stride first, else the last export's, else 64x64 every frame."""
+    """Stored size/stride first, else the last export's, else 64x64 every frame.
+
+    Labels: the last export's label source (an annotator, or a union/majority chosen with
+    ``trailer export`` or the GUI's export), else the project's annotator."""
     last = last_export_settings(project) or ExportSettings()
     size = project.setting("train.size")
     stride = project.setting("train.stride")
     return ExportSettings(
         size=parse_size(size) if size else tuple(last.size),
         stride=int(stride) if stride else last.stride,
-        annotator=project.annotator,
+        annotator=last.annotator or project.annotator,
     )
 
 
@@ -128,7 +131,8 @@ def list_runs(project: Project) -> list[RunInfo]:
         macro, epochs = {}, 0
         try:
             metrics = json.loads((folder / "metrics.json").read_text())
-            macro = metrics.get("metrics", {}).get("macro", {}) or {}
+            # model.train writes the best epoch's per-genre metrics under "validation"
+            macro = (metrics.get("validation") or metrics.get("metrics") or {}).get("macro", {}) or {}
             history = json.loads((folder / "history.json").read_text())
             epochs = len(history) if isinstance(history, list) else len(history.get("epochs", []))
         except (OSError, ValueError, AttributeError):
@@ -189,7 +193,8 @@ def train_project(
         epochs=int(settings["epochs"]), window=int(settings["window"]),
         batch=int(settings["batch"]), lr=float(settings["lr"]),
         init_from=start_from,
-        **{k: v for k, v in (overrides or {}).items() if k in ("seed", "strategy") and v is not None},
+        **{k: v for k, v in (overrides or {}).items()
+           if k in ("seed", "strategy", "steps_per_epoch") and v is not None},
     )
     if ids is not None:
         config.ids = sorted(int(i) for i in ids)
@@ -209,9 +214,14 @@ def predict_project(
     run: str | None = None,
     ids: Sequence[int] | None = None,
     progress: Progress | None = None,
+    out_dir: Path | None = None,
 ) -> list[Path]:
-    """Write predictions/pred_{id}.npy (source frames, genres) float32 and pred_{id}.json."""
-    from model.predict import load, predict_file
+    """Write predictions/pred_{id}.npy (source frames, genres) float32 and pred_{id}.json.
+
+    ``out_dir``: write there instead of predictions/ (the GUI stages a whole set there and
+    publishes it only when complete, see core.predictions)."""
+    from model.data import open_npy
+    from model.predict import Predictor, check_scene, load, to_source_frames
 
     progress = progress or Progress()
     info = find_run(project, run)
@@ -223,18 +233,20 @@ def predict_project(
     if missing:
         raise TrailerError(f"{project.folder}: no exported trailer with id {missing[0]}")
     model = load(info.folder)
-    out = predictions_dir(project)
-    out.mkdir(exist_ok=True)
+    predictor = Predictor(model)  # one traced chunk graph for every trailer
+    out = Path(out_dir) if out_dir is not None else predictions_dir(project)
+    out.mkdir(parents=True, exist_ok=True)
     written = []
     for n, vid in enumerate(wanted):
         progress.update(n, len(wanted), f"Predicting trailer {vid}")
         entry = entries[vid]
         stride = int(manifest["stride"])
         indices = entry.get("source_indices") or list(range(0, entry["source_frames"], stride))
-        probs = predict_file(model, project.folder / "dataset" / f"scene_{vid}.npy",
-                             source_indices=np.asarray(indices), source_frames=entry["source_frames"])
+        scene_path = project.folder / "dataset" / f"scene_{vid}.npy"
+        scene = check_scene(open_npy(scene_path, "scene"), predictor.geometry, str(scene_path))
+        probs = to_source_frames(predictor.predict(scene), np.asarray(indices), entry["source_frames"])
         probs = np.clip(np.asarray(probs, dtype=np.float32), 0.0, 1.0)
-        path = prediction_path(project, vid)
+        path = out / f"pred_{vid}.npy"
         atomic_save_npy(path, probs)
         meta = {"run": info.name, "video_id": vid, "genres": manifest["genres"],
                 "frames": int(probs.shape[0]), "stride": stride,

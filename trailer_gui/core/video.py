@@ -126,6 +126,7 @@ def probe(
     *,
     allow_truncated: bool = False,
     progress: Callable[[int, int], object] | None = None,
+    frame_hook: Callable[[np.ndarray], object] | None = None,
 ) -> VideoInfo:
     """Check a video file and describe it. Decodes the whole video once (by grabbing; about
     as fast as plain decoding: seconds for a trailer), remembered per path and fingerprint
@@ -136,29 +137,37 @@ def probe(
     (e.g. ``Cancelled``), the pass stops and the error propagates. ``Progress.update`` from
     ``core.progress`` fits.
 
+    ``frame_hook(bgr)``, if given, sees every decoded frame of that pass in order ((H, W, 3)
+    uint8 **BGR**, valid only during the call), e.g. to detect shot cuts without decoding
+    twice; with a hook the file is always decoded (the remembered scan is replaced). If a
+    frame cannot be converted the hook is not called again (count its calls); if the hook
+    raises, the pass stops like it does for ``progress``.
+
     Raises ``VideoMissing``, ``VideoEmpty``, ``NotAVideo``, ``NoVideoStream``, ``NoFrames``
     or ``TruncatedVideo`` (unless ``allow_truncated``; then ``frames`` is the readable
     count), each naming the file and why.
     """
-    return _scan(path, allow_truncated, progress).info
+    return _scan(path, allow_truncated, progress, frame_hook).info
 
 
-def _scan(path: str | os.PathLike, allow_truncated: bool, progress=None) -> _Scan:
+def _scan(path: str | os.PathLike, allow_truncated: bool, progress=None, frame_hook=None) -> _Scan:
     p = Path(path)
     _check_file(p)
     fp = fingerprint(p)
     key = (str(p.resolve()), fp)
-    with _SCANS_LOCK:
-        scan = _SCANS.get(key)
-        if scan is not None:
-            _SCANS.move_to_end(key)
+    scan = None
+    if frame_hook is None:
+        with _SCANS_LOCK:
+            scan = _SCANS.get(key)
+            if scan is not None:
+                _SCANS.move_to_end(key)
+        if scan is None:
+            scan = _load_scan(p, fp)
     if scan is None:
-        scan = _load_scan(p, fp)
-    if scan is None:
-        scan = _scan_uncached(p, fp, progress)
+        scan = _scan_uncached(p, fp, progress, frame_hook)
         _store_scan(scan)
     with _SCANS_LOCK:
-        if key not in _SCANS:
+        if key not in _SCANS or frame_hook is not None:
             _SCANS[key] = scan
         while len(_SCANS) > _SCANS_MAX:
             _SCANS.popitem(last=False)
@@ -339,7 +348,7 @@ def _open_capture(p: Path) -> cv2.VideoCapture:
     return cap
 
 
-def _scan_uncached(p: Path, fp: str, progress=None) -> _Scan:
+def _scan_uncached(p: Path, fp: str, progress=None, frame_hook=None) -> _Scan:
     facts = _container_facts(p)
     cap = _open_capture(p)
     try:
@@ -362,8 +371,17 @@ def _scan_uncached(p: Path, fp: str, progress=None) -> _Scan:
             shape = first.shape
             times.append(get(pos_msec))
             expected = facts["expected"] or 0
+            if frame_hook is not None:
+                frame_hook(first)
+                retrieve = cap.retrieve
             while grab():
                 times.append(get(pos_msec))
+                if frame_hook is not None:
+                    ok, bgr = retrieve()
+                    if ok and bgr is not None:
+                        frame_hook(bgr)
+                    else:  # counted (decodable) but not convertible: the hook stops here
+                        frame_hook = None
                 if progress is not None and len(times) % 64 == 0:
                     progress(len(times), max(expected, len(times)))
     finally:

@@ -1,4 +1,5 @@
-"""Export dataset: size, stride and trailers; runs in a worker with a progress bar and Cancel.
+"""Export dataset: size, stride, trailers and whose labels (one annotator, or the union or
+majority of several); runs in a worker with a progress bar and Cancel.
 
 The dialog is window-modal but opened with ``open()`` (never ``exec()``): the event loop keeps
 running, the main window repaints and tests can drive it. Export is atomic per file (the core
@@ -16,6 +17,7 @@ from ..core.errors import TrailerError
 from ..core.export import ExportReport, ExportSettings, export_dataset, last_export_settings
 from ..core.store import Project
 from ..workers.tasks import Task
+from .label_source_picker import LabelSourcePicker
 from .messages import show_error
 
 
@@ -67,7 +69,10 @@ class ExportDialog(QtWidgets.QDialog):
         form = QtWidgets.QFormLayout()
         form.addRow("Frame size (rows × cols)", size_row)
         form.addRow("Stride", self.stride)
-        form.addRow(QtWidgets.QLabel(f"Labels of annotator: <b>{annotator}</b>"))
+        # whose labels: this annotator by default; a union/majority used last is offered again
+        self.source = LabelSourcePicker(project.annotators(), annotator, last.annotator)
+        self.source.sigChanged.connect(self._update_buttons)
+        form.addRow("Labels", self.source)
         form.addRow(QtWidgets.QLabel(f"Into: {project.folder / 'dataset'}"))
 
         self.progress = QtWidgets.QProgressBar()
@@ -95,7 +100,8 @@ class ExportDialog(QtWidgets.QDialog):
 
     # ---- state ---------------------------------------------------------------------------
     def settings(self) -> ExportSettings:
-        return ExportSettings((self.rows.value(), self.cols.value()), self.stride.value(), self.annotator)
+        return ExportSettings((self.rows.value(), self.cols.value()), self.stride.value(),
+                              self.source.spec() or self.annotator)
 
     def checked_ids(self) -> list[int]:
         return [
@@ -113,8 +119,8 @@ class ExportDialog(QtWidgets.QDialog):
 
     def _update_buttons(self, *_):
         busy = self.running()
-        self.export_button.setEnabled(not busy and bool(self.checked_ids()))
-        for w in (self.rows, self.cols, self.stride, self.trailers):
+        self.export_button.setEnabled(not busy and bool(self.checked_ids()) and self.source.is_valid())
+        for w in (self.rows, self.cols, self.stride, self.trailers, self.source):
             w.setEnabled(not busy)
         self.cancel_button.setText("Cancel" if busy else "Close")
 

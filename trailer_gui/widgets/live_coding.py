@@ -110,7 +110,17 @@ class LiveCoder:
 
     # ---- the one place that paints passed frames -----------------------------------------
     def _paint_passed(self, genre: int, first: int, last: int, value: bool, live: bool) -> None:
-        """Paint frames ``first..last`` (inclusive); during playback shifted back by the lag."""
+        """Paint frames ``first..last`` (inclusive); during playback shifted back by the lag.
+
+        Reaction lag (Preferences, issue #6; ELAN's "delayed" mode): with
+        ``shift = lag_frames = round(lag_ms / 1000 * fps)``, a key pressed while the playhead
+        shows frame ``f`` during playback starts painting at ``f - shift``; each frame ``g``
+        passed while it is held paints ``g - shift`` (with the gap since the last one); so a
+        hold released at frame ``r`` covers ``f - shift .. r - shift`` inclusive. Frames before
+        0 are dropped (a hold ending before ``shift`` paints nothing). Not shifted: a press on
+        a paused video (a toggle of the current frame) and frames passed while paused
+        (stepping with the arrows): there the annotator sees the frame before deciding.
+        """
         shift = self.lag_frames if live else 0
         lo, hi = max(0, first - shift), last - shift + 1
         if hi > lo:

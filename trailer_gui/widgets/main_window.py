@@ -28,10 +28,13 @@ from ..workers import tasks
 from ..workers.project_jobs import AddResult, add_videos, make_demo_atomically
 from ..workers.tasks import Task
 from .actions import DEFAULT_KEYS, Actions, keyboard_map_html
+from .annotators import AnnotatorTools
 from .autosave import Autosaver
 from .genre_bar import GenreBar
 from .live_coding import GenreKeyFilter, LiveCoder
+from .model_controller import ModelActions, ModelController
 from .messages import show_error, show_message
+from .playback_extras import PlaybackActions, PlaybackExtras
 from .player import Player
 from .prefs import Prefs
 from .start_page import BusyPage, StartPage
@@ -60,7 +63,7 @@ class AppState:
     editor: LabelEditor | None = None
 
 
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(ModelActions, PlaybackActions, QtWidgets.QMainWindow):
     def __init__(self, project_path: str | Path | None = None, prefs: Prefs | None = None):
         super().__init__()
         self.setObjectName("mainWindow")
@@ -89,6 +92,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.actions = Actions(self, self.prefs)
         self.actions.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._build_status_bar()
+        self.annotator_tools = AnnotatorTools(self)  # switch, compare (ghost strips), agreement
+        self.model_ctl = ModelController(self)  # Model dock, prediction overlay, model jobs (#5)
+        self.playback = PlaybackExtras(self)  # sound in sync, filmstrip, playback stats (#6)
         self.setAcceptDrops(True)
         self.setWindowIcon(QtWidgets.QApplication.windowIcon())
         self._restore_window()
@@ -166,7 +172,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.annotator_button.setAutoRaise(True)
         self.annotator_button.setFocusPolicy(Qt.NoFocus)
         self.annotator_button.setToolTip("Whose labels you are editing (Edit ▸ Preferences)")
-        self.annotator_button.clicked.connect(self.preferences)
+        # its menu (switch annotator, Preferences) is set by AnnotatorTools
         self.saved_label = QtWidgets.QLabel("")
         self.saved_label.setObjectName("savedLabel")
         bar.addPermanentWidget(self.task_progress)
@@ -237,6 +243,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.select_video(vid, frame or 0)
         self._update_title()
         self._update_actions()
+        self.model_ctl.project_changed()
         return True
 
     def close_project(self) -> bool:
@@ -252,6 +259,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_annotator()
         self._update_title()
         self._update_actions()
+        self.model_ctl.project_changed()
         return True
 
     def _refresh_list(self, videos: list[Video] | None = None) -> None:
@@ -297,6 +305,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.genre_bar.set_editor(editor, self.state.genres)
         frame = min(max(0, int(frame)), video.frames - 1)
         self.player.open(str(video.path), video.frames, video.fps)
+        self.playback.video_opened(video)
         if frame:
             self.player.seek(frame)
         self.timeline.set_frame(frame)
@@ -316,6 +325,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.autosaver.detach()
         self.player.pause()
         self.player.close_video()
+        self.playback.video_closed()
         self.state.editor.remove_listener(self._on_labels_changed)
         self.live.set_editor(None)
         self.timeline.set_labels(None, [], 25.0)
@@ -684,9 +694,16 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.project is None:
             self._update_annotator()
             return
-        annotator = self.annotator_for(self.project)
-        if annotator == self.state.annotator:
-            return
+        dialog = getattr(self, "preferences_dialog", None)
+        if not getattr(dialog, "annotator_changed", True):
+            return  # only the default's change moves away from an annotator switched to
+        self.switch_annotator(self.annotator_for(self.project))
+
+    def switch_annotator(self, annotator: str) -> bool:
+        """Edit ``annotator``'s labels from now on: the current ones are saved first, then the
+        same trailer and frame open with that annotator's labels (a new editor and history)."""
+        if self.project is None or not annotator or annotator == self.state.annotator:
+            return False
         vid, frame = (self.state.video.id, self.current_frame()) if self.state.video else (None, 0)
         self._leave_video()  # saves under the old name
         self.state.annotator = annotator
@@ -695,6 +712,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.select_video(vid, frame)
         self._update_annotator()
         self.statusBar().showMessage(f"Now labelling as {annotator}", 5000)
+        return True
 
     def show_keys(self) -> None:
         genre_keys = [(g.key, g.name) for g in self.state.genres] or [(str(i + 1), f"genre {i + 1}") for i in range(6)]
@@ -744,6 +762,7 @@ class MainWindow(QtWidgets.QMainWindow):
             action.triggered.connect(lambda _=False, i=i: self.toggle_genre(i))
         if not self.state.genres:
             menu.addAction("No project open").setEnabled(False)
+        self.annotator_tools.fill_labels_menu(menu)  # Annotator ▸, Agreement…
 
     # ==== drag and drop ====================================================================
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:  # noqa: N802
@@ -828,6 +847,7 @@ class MainWindow(QtWidgets.QMainWindow):
             for act in a.genre_menu.actions():
                 if self.state.genres:
                     act.setEnabled(has_video)
+        self.annotator_tools.update_actions()
         self._update_undo_actions()
 
     def showEvent(self, event) -> None:  # noqa: N802
@@ -852,7 +872,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._leave_video()  # remembers trailer and frame, saves labels
         if self.export_dialog is not None and self.export_dialog.running():
             self.export_dialog.task.cancel()
+        self.model_ctl.shutdown()  # training stops within a batch; its thread is waited for
         tasks.shutdown()
+        self.playback.shutdown()
         self.player.shutdown()
         if self.project is not None:
             self.project.close()

@@ -422,6 +422,13 @@ class Player(QtWidgets.QWidget):
                 clock = self.clock_factory(at, factor)
             self._source.set_speed(factor, clock)
 
+    def clock_jumped(self) -> None:
+        """The clock from ``clock_factory`` jumped ahead (any thread): the decoder reads it
+        again now instead of sleeping until the due time it computed from the old value."""
+        source = self._source
+        if source is not None:
+            source.wake()
+
     def _start_playback(self, from_frame: int, clock_start: float) -> None:
         self._last_play_index = -1
         clock = None

@@ -1,4 +1,4 @@
-"""Preferences: the annotator's name and keyboard shortcuts (kept with QSettings)."""
+"""Preferences: the annotator's name, the reaction lag and keyboard shortcuts (QSettings)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,16 @@ class PreferencesDialog(QtWidgets.QDialog):
         self.annotator.setToolTip("Your labels are kept under this name. Leave empty to use "
                                   "the project's annotator.")
 
+        # issue #6: live painting lands this much earlier (ELAN's delayed mode)
+        self.lag = QtWidgets.QSpinBox(minimum=0, maximum=2000, singleStep=50, value=prefs.reaction_lag_ms)
+        self.lag.setObjectName("reactionLag")
+        self.lag.setSuffix(" ms")
+        self.lag.setToolTip("Your reaction time: what a genre key held during playback paints "
+                            "is shifted back by this much. A press on a paused video is not shifted.")
+
         form = QtWidgets.QFormLayout()
         form.addRow("Annotator", self.annotator)
+        form.addRow("Reaction lag", self.lag)
 
         self.keys = QtWidgets.QTableWidget(len(actions), 2)
         self.keys.setObjectName("shortcutTable")
@@ -68,7 +76,10 @@ class PreferencesDialog(QtWidgets.QDialog):
             edit.setKeySequence(QtGui.QKeySequence(keys[0]) if keys else QtGui.QKeySequence())
 
     def accept(self) -> None:
+        # the window switches annotator only when this default was changed here
+        self.annotator_changed = self.annotator.text().strip() != self.prefs.annotator
         self.prefs.annotator = self.annotator.text()
+        self.prefs.reaction_lag_ms = self.lag.value()
         for name, edit in self._editors.items():
             action = self._actions[name]
             new = edit.keySequence()

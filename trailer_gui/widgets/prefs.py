@@ -71,6 +71,31 @@ class Prefs:
     def reaction_lag_ms(self, ms: int) -> None:
         self.qs.setValue("labels/reaction_lag_ms", max(0, int(ms)))
 
+    # ---- playback and view (issue #6) ----------------------------------------------------
+    def _flag(self, key: str, default: bool) -> bool:
+        value = self.qs.value(key, default)
+        if isinstance(value, str):  # INI files give strings back
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+
+    @property
+    def muted(self) -> bool:
+        """The trailer's sound is muted (Playback ▸ Mute)."""
+        return self._flag("playback/muted", False)
+
+    @muted.setter
+    def muted(self, value: bool) -> None:
+        self.qs.setValue("playback/muted", bool(value))
+
+    @property
+    def show_filmstrip(self) -> bool:
+        """Thumbnails above the timeline (View ▸ Show filmstrip)."""
+        return self._flag("view/filmstrip", True)
+
+    @show_filmstrip.setter
+    def show_filmstrip(self, value: bool) -> None:
+        self.qs.setValue("view/filmstrip", bool(value))
+
     # ---- keyboard shortcuts --------------------------------------------------------------
     def shortcut(self, action: str) -> str | None:
         """A user's override for an action's shortcut ("" = none), or None for the default."""

@@ -145,6 +145,18 @@ class Timeline(QtWidgets.QWidget):
     def view_box(self) -> pg.ViewBox:
         return self._vb
 
+    def add_top_strip(self, item: pg.PlotItem) -> None:
+        """Put ``item`` (a row such as the filmstrip: a ``PlotItem`` whose left axis is
+        ``LaneAxis.WIDTH`` wide) above the lanes, below any strip added before, x-linked to
+        the lanes. Strips share row 0 of ``graphics.ci`` through a nested layout."""
+        top = getattr(self, "_top_strips", None)
+        if top is None:
+            top = self._top_strips = self.graphics.ci.addLayout(row=0, col=0)
+            top.setContentsMargins(0, 0, 0, 0)
+            top.setSpacing(0)
+        top.addItem(item, row=len(top.items), col=0)
+        item.setXLink(self._vb)
+
     @property
     def frames(self) -> int:
         return 0 if self.editor is None else self.editor.frames

@@ -337,6 +337,12 @@ class FrameSource(QObject):
             self._in_flight = max(0, self._in_flight - 1)
             self._cond.notify_all()
 
+    def wake(self) -> None:
+        """Make a waiting playback read its clock again now (an outside clock jumped ahead,
+        e.g. the audio started: see ``workers.avsync``)."""
+        with self._cond:
+            self._cond.notify_all()
+
     def playback_stats(self) -> dict:
         """Counts of the latest playback session: frames emitted, dropped (late, or no room in
         the receiver), resyncs (jumps forward when far behind), first/last index, gen."""

@@ -1,0 +1,207 @@
+"""Training while the GUI runs (run by hand): ``python tests/benchmarks/bench_training_gui.py``.
+
+Builds a demo project (default: the app's demo, 8 trailers of 20 s, the last two unlabelled),
+opens it in ``MainWindow`` (offscreen unless ``QT_QPA_PLATFORM`` says otherwise) and presses
+Retrain (save, export, train, predict every trailer, refresh the overlays) ``--retrains`` times
+(the first one cold: TensorFlow is imported and the graph traced in the worker thread; later
+ones continue from the previous run). Prints
+
+* event-loop stalls: a 5 ms ``QTimer`` in the GUI thread records how late each tick fires,
+  grouped by what the worker does at that moment: exporting, training's first epoch (graph
+  tracing included), later epochs, predicting; the longest stall, p99 and ticks later than
+  50 ms;
+* the time from pressing Retrain to updated overlays (``ModelController.last_retrain_s``), and
+  the worker's own stage times.
+
+Options: ``--trailers 8 --seconds 20 --size 32x32 --epochs 2 --window 16 --batch 4
+--steps N (steps per epoch; default: one pass over the training frames) --retrains 2
+--play (keep the video playing, looping, while it trains) --keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+TICK_MS = 5
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else 0.0
+
+
+class StallMeter:
+    """Lateness of a 5 ms timer, per phase (what the worker does) and per detail (training's
+    own stage within the phase)."""
+
+    def __init__(self):
+        from PySide6 import QtCore
+
+        self.phase = "idle"
+        self.detail = ""
+        self.samples: dict[str, list[float]] = {}
+        self.details: dict[str, list[float]] = {}
+        self._last = None
+        self.timer = QtCore.QTimer(interval=TICK_MS)
+        self.timer.setTimerType(QtCore.Qt.PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self):
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self):
+        self.timer.stop()
+
+    def _tick(self):
+        now = time.perf_counter()
+        late = (now - self._last) * 1000 - TICK_MS
+        self._last = now
+        self.samples.setdefault(self.phase, []).append(max(0.0, late))
+        if self.detail:
+            self.details.setdefault(self.detail, []).append(max(0.0, late))
+
+    @staticmethod
+    def _line(name, values, indent="  "):
+        print(f"{indent}{name:<26} ticks {len(values):6d}  longest stall {max(values):7.1f} ms  "
+              f"p99 {pct(values, 0.99):6.1f} ms  median {statistics.median(values):5.1f} ms  "
+              f">50 ms: {sum(v > 50 for v in values)}")
+
+    def report(self, title):
+        print(title)
+        for phase, values in self.samples.items():
+            if values:
+                self._line(phase, values)
+        print("  training, by model.train stage:")
+        for detail, values in self.details.items():
+            if values:
+                self._line(detail, values, "    ")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--trailers", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--size", default="32x32", help="training frame size")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--window", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=None, help="steps per epoch")
+    parser.add_argument("--retrains", type=int, default=2)
+    parser.add_argument("--play", action="store_true", help="play the trailer while training")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    args = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-training-gui-"))
+    os.environ["XDG_CONFIG_HOME"] = str(scratch / "config")
+    os.environ["XDG_DATA_HOME"] = str(scratch / "data")
+    try:
+        from PySide6 import QtCore
+
+        QtCore.QSettings.setDefaultFormat(QtCore.QSettings.IniFormat)
+        QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope,
+                                 str(scratch / "settings"))
+        from trailer_gui.app import create_application
+        from trailer_gui.core import training as T
+        from trailer_gui.core.demo import make_demo
+        from trailer_gui.widgets.main_window import MainWindow
+
+        t0 = time.perf_counter()
+        project = make_demo(scratch / "demo", trailers=args.trailers, seconds=args.seconds)
+        for key, value in (("size", args.size), ("epochs", args.epochs), ("window", args.window),
+                           ("batch", args.batch)):
+            T.set_config(project, key, str(value))
+        project.close()
+        print(f"demo: {args.trailers} trailers of {args.seconds:g} s made in "
+              f"{time.perf_counter() - t0:.1f} s; config size {args.size}, epochs {args.epochs}, "
+              f"window {args.window}, batch {args.batch}, steps/epoch {args.steps or 'auto'}")
+
+        app = create_application()
+        window = MainWindow(scratch / "demo")
+        window.resize(1400, 900)
+        window.show()
+        ctl = window.model_ctl
+        if args.steps:
+            ctl.train_overrides = {"steps_per_epoch": args.steps}
+
+        def wait_for(pred, timeout_s=3600.0):
+            loop = QtCore.QEventLoop()
+            timer = QtCore.QTimer(interval=20)
+            deadline = time.perf_counter() + timeout_s
+            timer.timeout.connect(lambda: (pred() or time.perf_counter() > deadline) and loop.quit())
+            timer.start()
+            if not pred():
+                loop.exec()
+            timer.stop()
+
+        wait_for(lambda: window.player.shown_frame() == 0, 10)
+        if args.play:
+            window.player.seek(0)
+            window.player.play()
+
+        for n in range(args.retrains):
+            meter = StallMeter()
+            epochs_seen = [0]
+
+            def on_event(event, meter=meter, epochs_seen=epochs_seen):
+                kind = event.get("event")
+                if kind == "job":
+                    stage = event["stage"]
+                    meter.phase = {"Training": "training: 1st epoch"}.get(stage, stage.lower())
+                elif kind == "epoch":
+                    epochs_seen[0] += 1
+                    meter.phase = "training: later epochs"
+                    meter.detail = "batches, later"
+                elif kind == "stage":
+                    stage = event["stage"]
+                    if stage == "training":
+                        stage = "batches, epoch 1" if not epochs_seen[0] else "batches, later"
+                    meter.detail = stage
+                elif kind == "done":
+                    meter.phase = "after training"
+                    meter.detail = ""
+
+            finished = []
+            ctl.sigJobFinished.connect(lambda kind, result, f=finished: f.append(result))
+            meter.start()
+            job = ctl.retrain()
+            job.sigEvent.connect(on_event)
+            wait_for(lambda: bool(finished) and ctl.job is None)
+            meter.stop()
+            result = finished[0]
+            if args.play and not window.player.is_playing():
+                window.player.seek(0)
+                window.player.play()
+            if result is None:
+                raise SystemExit("retrain failed (see the dialog's text above)")
+            label = "cold: TensorFlow imported in the worker" if n == 0 else \
+                f"continuing from {result.init_from}"
+            meter.report(f"retrain {n + 1} ({label}), GUI event-loop stalls"
+                         f"{' while playing' if args.play else ''}:")
+            stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+            print(f"  Retrain pressed -> overlays updated: {ctl.last_retrain_s:.1f} s "
+                  f"(worker: {stages}); run {result.run}, best epoch {result.best_epoch}, "
+                  f"{len(result.predicted)} trailers predicted, overlay "
+                  f"{'shown' if ctl.overlay.has_prediction() else 'MISSING'}")
+        window.close()
+        app.quit()
+    finally:
+        if args.keep:
+            print(f"kept {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""core.predictions: per-run storage, staging/publishing, and predictions against labels."""
+
+import json
+
+import numpy as np
+import pytest
+
+from trailer_gui.core import predictions as P
+from trailer_gui.core.store import Project
+
+
+@pytest.fixture
+def empty_project(tmp_path):
+    project = Project.create(tmp_path / "p")
+    yield project
+    project.close()
+
+
+def write(folder, vid, probs, run):
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / f"pred_{vid}.npy", np.asarray(probs, np.float32))
+    (folder / f"pred_{vid}.json").write_text(json.dumps({"run": run, "video_id": vid}))
+
+
+# ---- comparing with labels ----------------------------------------------------------------
+def test_disagreement_and_navigation():
+    probs = np.zeros((20, 2), np.float32)
+    labels = np.zeros((20, 2), bool)
+    probs[3:6, 0] = 0.9  # predicted, not labelled
+    labels[10:12, 1] = True  # labelled, not predicted
+    probs[15, 1] = 0.7
+    mask = P.disagreement(probs, labels, 0.5)
+    assert np.flatnonzero(mask.any(axis=1)).tolist() == [3, 4, 5, 10, 11, 15]
+    assert P.next_disagreement(mask, 0) == 3
+    assert P.next_disagreement(mask, 3) == 10  # a run counts once
+    assert P.next_disagreement(mask, 4) == 10
+    assert P.next_disagreement(mask, 15) is None
+    assert P.previous_disagreement(mask, 15) == 10
+    assert P.previous_disagreement(mask, 11) == 10  # inside a run: its start
+    assert P.previous_disagreement(mask, 3) is None
+    assert P.segment_starts(mask.any(axis=1)).tolist() == [3, 10, 15]
+
+
+def test_most_uncertain_and_accepted_labels():
+    probs = np.array([[0.1, 0.9], [0.45, 0.2], [0.8, 0.52], [0.0, 1.0]], np.float32)
+    assert P.most_uncertain(probs, 0.5) == (2, 1)
+    assert P.most_uncertain(probs, 0.4) == (1, 0)
+    assert P.most_uncertain(np.zeros((0, 2)), 0.5) is None
+    block = P.accepted_labels(probs, 0.5, 1, 10)
+    assert block.tolist() == [[False, False], [True, True], [False, True]]
+
+
+# ---- files ---------------------------------------------------------------------------------
+def test_per_run_copy_first_then_latest_naming_the_run(empty_project):
+    p = empty_project
+    top = P.predictions_dir(p)
+    write(top, 0, np.full((5, 2), 0.25), "b")
+    write(top / "a", 0, np.full((5, 2), 0.75), "a")
+    assert P.load_run_prediction(p, 0, "a", 5, 2).probs[0, 0] == 0.75
+    assert P.load_run_prediction(p, 0, "b", 5, 2).probs[0, 0] == 0.25
+    assert P.load_run_prediction(p, 0, None, 5, 2).run == "b"  # the latest, whatever its run
+    assert P.load_run_prediction(p, 0, "c", 5, 2) is None
+    assert P.load_run_prediction(p, 0, "a", 6, 2) is None  # made for another video length
+    assert P.latest_predicted_run(p) == "b"
+    assert P.predicted_ids(p, "a") == {0} and P.predicted_ids(p, "b") == {0}
+    assert P.predicted_ids(p, "c") == set()
+
+
+def test_publish_moves_a_complete_set_and_keeps_the_rest(empty_project):
+    p = empty_project
+    top = P.predictions_dir(p)
+    write(top, 0, np.zeros((4, 2)), "old")
+    write(top, 1, np.zeros((4, 2)), "old")
+    staging = P.new_staging_dir(p)
+    write(staging, 1, np.ones((4, 2)), "new")
+    assert P.publish(p, staging, "new") == [1]
+    assert not staging.exists()
+    assert json.loads((top / "pred_0.json").read_text())["run"] == "old"  # untouched
+    assert json.loads((top / "pred_1.json").read_text())["run"] == "new"
+    assert np.load(top / "new" / "pred_1.npy").sum() == 8
+    assert not [f for f in top.iterdir() if f.name.startswith(".")]
+
+
+def test_stale_staging_of_another_process_is_removed(empty_project):
+    p = empty_project
+    stale = P.predictions_dir(p) / f"{P.STAGING_PREFIX}999999999-x"
+    stale.mkdir(parents=True)
+    write(stale, 0, np.zeros((3, 2)), "half")
+    mine = P.new_staging_dir(p)
+    assert not stale.exists() and mine.exists()
+    assert P.load_run_prediction(p, 0, None, 3, 2) is None
