@@ -187,7 +187,9 @@ def test_pause_seek_and_step_keep_sound_and_picture_together(qtbot, pair, clip, 
     qtbot.wait(500)
     player.pause()
     mp = track.media_player()
-    assert mp.playbackState() != multimedia.QMediaPlayer.PlaybackState.PlayingState
+    # commands reach Qt Multimedia through the event loop (see AudioTrack._command)
+    qtbot.waitUntil(lambda: mp.playbackState() != multimedia.QMediaPlayer.PlaybackState.PlayingState,
+                    timeout=1000)
     shown = player.frame()
     qtbot.waitUntil(lambda: audio_near(track, shown / FPS), timeout=3000)
     player.seek(40)
@@ -223,7 +225,7 @@ def test_speed_changes_keep_them_together_and_mute_above_2x(qtbot, pair, clip):
     player.play()
     qtbot.wait(300)
     player.set_speed(2.0)
-    assert track.media_player().playbackRate() == pytest.approx(2.0)
+    qtbot.waitUntil(lambda: track.media_player().playbackRate() == pytest.approx(2.0), timeout=1000)
     assert not out.isMuted()
     qtbot.wait(400)
     wait_together(qtbot, player, track, 0.2)

@@ -158,7 +158,7 @@ class AudioTrack(QObject):
         self._set_status("loading")
         self._want_ms, self._want_play = 0, False
         self._apply_mute()
-        self._mp.setSource(QtCore.QUrl.fromLocalFile(str(self._path)))
+        self._command("setSource", QtCore.QUrl.fromLocalFile(str(self._path)))
         if self._status == "loading" and self._player is not None:
             self._player.clock_factory = self.clock_factory
         return self._status in ("loading", "ready")
@@ -174,8 +174,8 @@ class AudioTrack(QObject):
         if self._player is not None and self._player.clock_factory == self.clock_factory:
             self._player.clock_factory = None
         if self._mp is not None and self._path is not None:
-            self._mp.stop()
-            self._mp.setSource(QtCore.QUrl())
+            self._command("stop")
+            self._command("setSource", QtCore.QUrl())
         self._path = None
         self._set_status("off")
 
@@ -185,6 +185,22 @@ class AudioTrack(QObject):
         for obj in (mp, out):
             if obj is not None:
                 obj.deleteLater()
+
+    _ARG_TYPES = {"setSource": QtCore.QUrl, "setPosition": "qint64", "setPlaybackRate": float}
+
+    def _command(self, slot: str, *args) -> None:
+        """Call a QMediaPlayer slot from the event loop, never directly from Python.
+
+        Why: Qt's FFmpeg backend tears down its renderers in its own threads, and Qt then
+        calls virtuals of our Python-made QMediaPlayer/QAudioOutput there, which need the
+        GIL. A direct ``stop()``/``setSource()`` holds the GIL while it waits for that thread:
+        a deadlock (seen in CI). A queued call runs from the C++ event loop, GIL released."""
+        if self._mp is None:
+            return
+        qargs = [QtCore.Q_ARG(self._ARG_TYPES[slot], a) for a in args]
+        QtCore.QMetaObject.invokeMethod(
+            self._mp, slot, QtCore.Qt.ConnectionType.QueuedConnection, *qargs
+        )
 
     def _ensure_media_player(self, mm) -> None:
         if self._mp is not None:
@@ -264,7 +280,7 @@ class AudioTrack(QObject):
     def _set_rate(self, speed: float) -> None:
         self._speed = float(speed)
         if self._mp is not None and abs(self._mp.playbackRate() - self._speed) > 1e-9:
-            self._mp.setPlaybackRate(self._speed)
+            self._command("setPlaybackRate", self._speed)
         self._apply_mute()
 
     def clock_factory(self, start_s: float, speed: float):
@@ -289,7 +305,7 @@ class AudioTrack(QObject):
             self._pos_ms = None
             if self._status == "ready":
                 if not audio_playing:
-                    self._mp.play()
+                    self._command("play")
             else:
                 self._want_play = True
         self._estimate.reset(speed)
@@ -310,7 +326,7 @@ class AudioTrack(QObject):
             self._want_ms = ms
             return
         if abs(self._mp.position() - ms) > self.SEEK_TOLERANCE_S * 1000.0:
-            self._mp.setPosition(ms)
+            self._command("setPosition", ms)
 
     # ------------------------------------------------------------------ from the player
     def _on_playing_changed(self, playing: bool) -> None:
@@ -320,7 +336,7 @@ class AudioTrack(QObject):
         self._clock = None
         self._want_play = False
         if self.is_active():
-            self._mp.pause()
+            self._command("pause")
             if self._player is not None:
                 self._queue_frame(self._player.frame())
 
@@ -398,17 +414,18 @@ class AudioTrack(QObject):
         S = mm.QMediaPlayer.MediaStatus
         if status == S.InvalidMedia:
             self._fail(self._mp.errorString() or "Qt Multimedia cannot play this file")
-        elif status in (S.LoadedMedia, S.BufferedMedia, S.BufferingMedia) and self._status == "loading":
+        elif self._status == "loading" and status in (S.LoadedMedia, S.BufferedMedia,
+                                                       S.BufferingMedia):
             if not self._mp.hasAudio():
                 self._fail("Qt Multimedia finds no sound it can play in this file")
                 return
             self._set_status("ready")
             if self._want_ms is not None:
                 ms, self._want_ms = self._want_ms, None
-                self._mp.setPosition(ms)
+                self._command("setPosition", ms)
             if self._want_play:
                 self._want_play = False
-                self._mp.play()
+                self._command("play")
 
     def _on_error(self, error, text: str = "") -> None:
         mm = multimedia()
@@ -424,7 +441,7 @@ class AudioTrack(QObject):
         log.warning("No sound for %s: %s. It plays without sound.", name, reason)
         self._poll.stop()
         if self._mp is not None:
-            self._mp.stop()
+            self._command("stop")
         self._clock = None  # the clock in use runs on by itself: no freeze
         if self._player is not None and self._player.clock_factory == self.clock_factory:
             self._player.clock_factory = None

@@ -40,7 +40,7 @@ from .timeline_items import SEPARATOR, LaneAxis
 
 Qt = QtCore.Qt
 
-THUMB_HEIGHT = 44  # logical pixels
+THUMB_HEIGHT = 40  # logical pixels
 PAD = 2  # above and below the thumbnails
 MIN_FILL = 0.75  # a slot is at least this fraction of a thumbnail's natural width
 CACHE_ITEMS = 2000  # thumbnails kept (64x36 RGB32 at 1x: ~9 KiB each)
@@ -48,6 +48,10 @@ REQUEST_DELAY_MS = 30
 PLAYING_THROTTLE_S = 0.15
 PLACEHOLDER = QtGui.QColor(48, 49, 54)
 PLACEHOLDER_EDGE = QtGui.QColor(70, 72, 78)
+
+# Workers whose thread did not end within shutdown()'s wait (opening a long, unscanned
+# video): kept referenced so that a running QThread is never destroyed.
+_LINGERING: list = []
 
 
 def step_for(frames_per_thumb: float) -> int:
@@ -193,7 +197,8 @@ class Filmstrip(QObject):
             app.aboutToQuit.connect(self.shutdown)
 
     # ---------------------------------------------------------------- video
-    def set_video(self, path, frames: int = 0, fps: float = 25.0, aspect: float | None = None) -> None:
+    def set_video(self, path, frames: int = 0, fps: float = 25.0,
+                  aspect: float | None = None) -> None:
         """Show thumbnails of ``path`` (``frames`` frames, width/height ``aspect``); ``None``
         clears. The cache and pending work of the previous video are dropped."""
         self._gen += 1
@@ -230,6 +235,10 @@ class Filmstrip(QObject):
     def is_shown(self) -> bool:
         return self._shown
 
+    def strip_height(self) -> int:
+        """The room the strip takes when shown (logical pixels)."""
+        return self.thumb_height + 2 * PAD
+
     def set_playing(self, playing: bool) -> None:
         self._playing = bool(playing)
         if self._source is not None:
@@ -245,6 +254,8 @@ class Filmstrip(QObject):
                 pass
             if source.shutdown(5000):
                 source.deleteLater()
+            else:
+                _LINGERING.append(source)
 
     def worker(self):
         """The ``ThumbnailSource`` (``None`` until the first video)."""

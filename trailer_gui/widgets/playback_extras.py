@@ -28,7 +28,9 @@ class PlaybackExtras(QtCore.QObject):
         self.audio.sigStatusChanged.connect(self._on_audio_status)
         self.filmstrip = Filmstrip(window.timeline, window)
         self.filmstrip.sigSeek.connect(window.player.seek)
+        self._timeline_min = window.timeline.minimumHeight()
         self.filmstrip.set_shown(prefs.show_filmstrip)
+        self._fit_timeline()
         window.player.sigPlayingChanged.connect(self.filmstrip.set_playing)
         self.stats_dialog: PlaybackStatsDialog | None = None
 
@@ -70,10 +72,16 @@ class PlaybackExtras(QtCore.QObject):
 
     def set_filmstrip_shown(self, shown: bool) -> None:
         self.filmstrip.set_shown(shown)
+        self._fit_timeline()
         self.window.prefs.show_filmstrip = bool(shown)
         action = self.window.actions.show_filmstrip
         if action.isChecked() != bool(shown):
             action.setChecked(bool(shown))
+
+    def _fit_timeline(self) -> None:
+        """The lanes keep the room they had: the strip adds its height to the minimum."""
+        extra = self.filmstrip.strip_height() if self.filmstrip.is_shown() else 0
+        self.window.timeline.setMinimumHeight(self._timeline_min + extra)
 
     def show_stats(self) -> None:
         if self.stats_dialog is None:
@@ -124,7 +132,8 @@ class PlaybackExtras(QtCore.QObject):
             lines.append(f"picture/sound offset over {o['frames']} frames "
                          "(positive: picture late):")
             if o["frames"]:
-                lines.append(f"  mean {o['mean_ms']:+.1f} ms, mean |offset| {o['mean_abs_ms']:.1f} ms "
+                lines.append(f"  mean {o['mean_ms']:+.1f} ms, "
+                             f"mean |offset| {o['mean_abs_ms']:.1f} ms "
                              f"({o['mean_abs_frames']:.2f} frames)")
                 lines.append(f"  95% under {o['p95_abs_ms']:.1f} ms, max {o['max_abs_ms']:.1f} ms "
                              f"({o['max_abs_frames']:.2f} frames)")
