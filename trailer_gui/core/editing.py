@@ -191,6 +191,12 @@ class LabelEditor:
     def in_gesture(self) -> bool:
         return self._gesture is not None
 
+    def name_gesture(self, name: str) -> None:
+        """Name the step the current gesture will make (e.g. when its net effect is known
+        only at the end). No gesture: nothing happens."""
+        if self._gesture is not None:
+            self._gesture.name = name
+
     def _name_for(self, step: Step) -> str:
         """'Paint action 120-480' when one genre went one way; else 'Edit labels 120-480'."""
         start, stop = step.span

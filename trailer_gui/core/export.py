@@ -198,7 +198,7 @@ def export_dataset(
                 progress.update(_base + n, total, f"Exporting {video.name}")
 
             # Shot cuts for a video that has none yet: from the frames decoded here anyway.
-            shots = detector_for_export(project, video, settings.stride)
+            shots = detector_for_export(project, video, settings.stride, (rows, cols))
             _write_scene(video, out / f"scene_{video.id}.npy", (rows, cols), settings.stride, step,
                          shots.feed if shots else None)
             store_export_cuts(project, video, shots)

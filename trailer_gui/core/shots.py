@@ -8,35 +8,41 @@ Detection (``ShotDetector``)
     * a hue-saturation histogram (12 hues x 2 saturations, plus 3 grey levels): blind to
       motion, and to a frame brightening or darkening as a whole (a fade, a beat pulse); but
       two scenes of similar colour look alike to it;
-    * the grey image normalised to zero mean and unit contrast in windows a quarter of the
-      frame wide: blind to brightness changes, even in part of the frame, not to a new
-      picture of the same colours;
+    * the grey image, blurred, normalised to zero mean and unit contrast in windows a
+      quarter of the frame wide: blind to brightness changes, even in part of the frame, not
+      to a new picture of the same colours;
     * an edge map (the strongest 15 % of gradients): the *edge change ratio*, the share of
-      one frame's edges with no edge within a pixel in the other, also catches a new picture
-      of the same colours.
+      one frame's edges with no edge within two pixels in the other, also catches a new
+      picture of the same colours.
 
     The dissimilarity ``d(a, b)`` of two frames is the sum of the three: histogram distance
     (half the L1 norm, 0..1), mean absolute difference of the normalised images, edge change
-    ratio (0..1).
+    ratio (0..1). The last two, blind to colour, are its *shape* part.
 
     A cut before frame ``t`` must separate *both* frames before it from *both* frames after
     it: its score is the smallest of ``d(a, b)`` over a in {t-2, t-1}, b in {t, t+1}. A
     single flash frame (an explosion, a lightning strike, a horror flicker) then scores low,
     because the frames on either side of it still match.
 
-    The threshold adapts to the shot: with a flash in it, the smallest dissimilarity
-    across ``t`` compares frames two apart, so the yardstick is how much the shot changes in
-    two frames, ``d(n-2, n)``, over the current shot (back to the last cut, at most
-    ``window`` frames) and the next ``lookahead`` frames: ``median + k * MAD`` (MAD scaled to
-    a standard deviation). Fast motion and camera shake raise it, a still shot lowers it. The
-    score must also exceed an absolute ``floor``, be the strongest frame-to-frame jump among
-    its neighbours, and come at least ``min_shot`` frames after the last cut.
+    The threshold adapts to the shot. With a flash in it, the smallest dissimilarity across
+    ``t`` compares frames two apart, so the yardstick is how much the shot changes in two
+    frames, ``d(n-2, n)``, over the current shot (back to the last cut, at most ``window``
+    frames) and the next ``lookahead`` frames: the score must exceed ``median + k * MAD``
+    (MAD scaled to a standard deviation) of those. Fast motion and camera shake raise it, a
+    still shot lowers it. While fewer than ``young`` such values are known (the first frames
+    of a video or shot) it must beat each of them. The score must also exceed an absolute
+    ``floor`` (and its shape part ``shape_floor``: a colour change alone, like a coloured
+    light, is no cut), be the strongest among its neighbours, and come at least ``min_shot``
+    frames after the last cut.
 
     A cut is reported as the first frame of the new shot, so a video with cuts
     ``[c1, c2, ...]`` has shots ``[0, c1), [c1, c2), ..., [cn, frames)``. ``feed`` returns
     the cuts it could confirm (``lookahead + 2`` frames late); ``finish`` settles the end.
 
-    Measured (``tests/benchmarks/bench_shots.py``): see the README's "Shot boundaries".
+    Where it runs: ``Project.add_video`` feeds it from the decoding pass ``probe`` makes
+    anyway (``probe(frame_hook=...)``); an export feeds it the frames it decodes for a video
+    that has no cuts yet; ``ensure_cuts`` (``trailer shots``) decodes once more if need be.
+    Measured precision, recall and cost: ``tests/benchmarks/bench_shots.py`` and the README.
 
 Snapping (``snap_range``, ``shot_at``)
     Pure functions over a sorted cut list; the video's ends count as boundaries too.
@@ -74,7 +80,8 @@ DETECTOR = "shots-v1"
 SNAP_TOLERANCE = 4  # frames: how close a painted edge must come to a cut to snap to it
 
 THUMB_COLS = 64  # width of the frames the detector looks at
-_DILATE = np.ones((3, 3), np.uint8)
+_DILATE = np.ones((5, 5), np.uint8)  # edges within 2 pixels count as kept
+_BLUR = (5, 5)  # before normalising contrast: small shifts of sharp edges matter less
 
 
 def thumbnail(frame: np.ndarray, cols: int = THUMB_COLS) -> np.ndarray:
@@ -147,7 +154,7 @@ def _local_contrast(grey: np.ndarray) -> np.ndarray:
     half) leaves it as it was; a new picture does not. Nearly flat regions stay flat."""
     rows, cols = grey.shape
     k = (max(3, cols // 4) | 1, max(3, rows // 4) | 1)
-    blur = cv2.GaussianBlur(grey.astype(np.float32), (3, 3), 0)
+    blur = cv2.GaussianBlur(grey.astype(np.float32), _BLUR, 0)
     mean = cv2.blur(blur, k, borderType=cv2.BORDER_REFLECT)
     var = cv2.subtract(cv2.blur(cv2.multiply(blur, blur), k, borderType=cv2.BORDER_REFLECT),
                        cv2.multiply(mean, mean))
@@ -186,15 +193,17 @@ class ShotDetector:
         self,
         *,
         k: float = 2.5,
-        floor: float = 0.7,
-        shape_floor: float = 0.6,
+        floor: float = 0.5,
+        shape_floor: float = 0.45,
         window: int = 24,
         lookahead: int = 4,
         min_shot: int = 4,
         cols: int = THUMB_COLS,
         bgr: bool = False,
+        young: int = 12,
     ):
         self.k = float(k)
+        self.young = int(young)
         self.floor = float(floor)
         self.shape_floor = float(shape_floor)
         self.window = max(3, int(window))
@@ -276,6 +285,9 @@ class ShotDetector:
         noise += [g2[n][0] for n in range(t + 2, t + 2 + self.lookahead) if n in g2]
         if score <= _robust_threshold(noise, self.k):
             return []
+        # Little evidence yet (a video's or a shot's first frames): beat every change seen.
+        if len(noise) < self.young and noise and score <= max(noise):
+            return []
         # The strongest among its neighbours (a cut is one frame; a flash next to a cut
         # lifts the scores beside it).
         if any(self._score.get(i, (0.0,))[0] > score for i in (t - 1, t + 1)):
@@ -294,8 +306,8 @@ def _smallest(pairs: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def _robust_threshold(values: Sequence[float], k: float, min_spread: float = 0.03) -> float:
-    """median + k * MAD (scaled to a standard deviation, at least ``min_spread``); 0 when
-    there are fewer than 3 values (the floor alone decides)."""
+    """median + k * MAD of ``values`` (the MAD scaled to a standard deviation, at least
+    ``min_spread``); 0 when there are fewer than 3 (the floors alone decide)."""
     if len(values) < 3:
         return 0.0
     h = np.asarray(values, np.float64)
@@ -339,11 +351,15 @@ def ensure_cuts(project, video_id: int, progress=None) -> list[int]:
     return cuts
 
 
-def detector_for_export(project, video, stride: int) -> ShotDetector | None:
+EXPORT_MIN_COLS = 48  # narrower export frames are too coarse to look for cuts in
+
+
+def detector_for_export(project, video, stride: int, size: tuple[int, int]) -> ShotDetector | None:
     """A detector to feed the frames an export decodes anyway, if ``video`` has no stored
-    cuts and the export sees every frame (``stride == 1``); else None. The export frames
-    (e.g. 64x64, aspect squeezed) suit the detector: it looks at 64 columns anyway."""
-    if stride != 1 or project.cuts(video.id) is not None:
+    cuts, the export sees every frame (``stride == 1``) and its frames are at least
+    ``EXPORT_MIN_COLS`` wide; else None. Export frames (64x64 by default, aspect squeezed)
+    suit the detector, which looks at 64 columns anyway."""
+    if stride != 1 or size[1] < EXPORT_MIN_COLS or project.cuts(video.id) is not None:
         return None
     return ShotDetector()
 

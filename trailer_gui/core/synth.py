@@ -455,7 +455,10 @@ def _draw_action(q, prep, t, k, rows, cols, seed):
 
 def _draw_horror(q, prep, t, k, rows, cols, seed):
     aspect = prep["aspect"]
-    cx = (q["x0"] + q["vx"] * t) % 1.0
+    # Drifts sideways and turns back at the frame's edges (wrapping around would teleport
+    # the blob from one edge to the other: a jump as abrupt as a cut).
+    u = (q["x0"] + q["vx"] * t) % 2.0
+    cx = 2.0 - u if u > 1.0 else u
     cy = q["y0"] + 0.05 * math.sin(0.7 * t)
     r = q["r0"] + q["grow"] * t
     # A soft pale blob: drawn in its bounding box only.

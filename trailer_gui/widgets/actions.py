@@ -44,6 +44,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("clear_selection", "Clear range", ("Escape",)),
     Spec("delete_labels", "&Delete labels", ("Delete", "Backspace"),
          "Clear every genre over the range (or the current frame)"),
+    # Labels (added to the Labels menu by the window, after the genres)
+    Spec("snap_to_shots", "&Snap to shots", ("S",),
+         "Painted ranges extend (or shrink) to shot cuts a few frames away"),
     Spec("preferences", "&Preferences…", ("Ctrl+,",)),
     # Playback
     Spec("toggle_play", "&Play / pause", ("Space",)),

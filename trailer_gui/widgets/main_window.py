@@ -35,6 +35,7 @@ from .live_coding import GenreKeyFilter, LiveCoder
 from .model_controller import ModelActions, ModelController
 from .messages import show_error, show_message
 from .playback_extras import PlaybackActions, PlaybackExtras
+from .shots_ui import ShotActions, ShotTools
 from .player import Player
 from .prefs import Prefs
 from .start_page import BusyPage, StartPage
@@ -63,7 +64,7 @@ class AppState:
     editor: LabelEditor | None = None
 
 
-class MainWindow(ModelActions, PlaybackActions, QtWidgets.QMainWindow):
+class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWindow):
     def __init__(self, project_path: str | Path | None = None, prefs: Prefs | None = None):
         super().__init__()
         self.setObjectName("mainWindow")
@@ -95,6 +96,7 @@ class MainWindow(ModelActions, PlaybackActions, QtWidgets.QMainWindow):
         self.annotator_tools = AnnotatorTools(self)  # switch, compare (ghost strips), agreement
         self.model_ctl = ModelController(self)  # Model dock, prediction overlay, model jobs (#5)
         self.playback = PlaybackExtras(self)  # sound in sync, filmstrip, playback stats (#6)
+        self.shot_tools = ShotTools(self)  # cut markers, Snap to shots (#6)
         self.setAcceptDrops(True)
         self.setWindowIcon(QtWidgets.QApplication.windowIcon())
         self._restore_window()
@@ -306,6 +308,7 @@ class MainWindow(ModelActions, PlaybackActions, QtWidgets.QMainWindow):
         frame = min(max(0, int(frame)), video.frames - 1)
         self.player.open(str(video.path), video.frames, video.fps)
         self.playback.video_opened(video)
+        self.shot_tools.video_opened(video)
         if frame:
             self.player.seek(frame)
         self.timeline.set_frame(frame)
@@ -326,6 +329,7 @@ class MainWindow(ModelActions, PlaybackActions, QtWidgets.QMainWindow):
         self.player.pause()
         self.player.close_video()
         self.playback.video_closed()
+        self.shot_tools.video_closed()
         self.state.editor.remove_listener(self._on_labels_changed)
         self.live.set_editor(None)
         self.timeline.set_labels(None, [], 25.0)
@@ -409,7 +413,9 @@ class MainWindow(ModelActions, PlaybackActions, QtWidgets.QMainWindow):
         ed, sel = self.editor, self.timeline.selection()
         if ed is None or sel is None:
             return
-        lo, hi = sel
+        lo, hi = self.shot_tools.snap_fill(*sel)  # to nearby cuts, when Snap to shots is on
+        if (lo, hi) != sel:
+            self.timeline.set_selection(lo, hi)
         on = not bool(ed.array[lo:hi, genre].all())
         ed.paint(genre, lo, hi, on)
         self._update_actions()
@@ -762,6 +768,8 @@ class MainWindow(ModelActions, PlaybackActions, QtWidgets.QMainWindow):
             action.triggered.connect(lambda _=False, i=i: self.toggle_genre(i))
         if not self.state.genres:
             menu.addAction("No project open").setEnabled(False)
+        menu.addSeparator()
+        menu.addAction(self.actions.snap_to_shots)
         self.annotator_tools.fill_labels_menu(menu)  # Annotator ▸, Agreement…
 
     # ==== drag and drop ====================================================================

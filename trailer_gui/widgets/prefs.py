@@ -96,6 +96,15 @@ class Prefs:
     def show_filmstrip(self, value: bool) -> None:
         self.qs.setValue("view/filmstrip", bool(value))
 
+    @property
+    def snap_to_shots(self) -> bool:
+        """Painted ranges snap to nearby shot cuts (Labels ▸ Snap to shots)."""
+        return self._flag("labels/snap_to_shots", False)
+
+    @snap_to_shots.setter
+    def snap_to_shots(self, value: bool) -> None:
+        self.qs.setValue("labels/snap_to_shots", bool(value))
+
     # ---- keyboard shortcuts --------------------------------------------------------------
     def shortcut(self, action: str) -> str | None:
         """A user's override for an action's shortcut ("" = none), or None for the default."""

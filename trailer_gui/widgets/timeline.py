@@ -32,6 +32,7 @@ from trailer_gui.widgets.timeline_items import (
     TimelineViewBox,
     format_time,
 )
+from trailer_gui.widgets.timeline_shots import ShotLayer
 
 __all__ = ["Timeline", "format_time"]
 
@@ -55,6 +56,8 @@ class Timeline(QtWidgets.QWidget):
                                      step; the lane is the one pressed, whatever the y later)
     right-drag                       erase that lane's genre over the dragged frames (one step)
     left-click                       seek to the clicked frame (a click never edits)
+    left-double-click                fill the shot under the cursor with that lane's genre (or
+                                     erase it if the whole shot has it; needs known cuts)
     Shift+left-drag, middle-drag     pan (x only)
     Anywhere over lanes or ruler
     wheel                            zoom around the cursor (x only, down to ``MIN_SPAN`` frames)
@@ -76,6 +79,10 @@ class Timeline(QtWidgets.QWidget):
     and a PlotItem whose left axis has ``setWidth(LaneAxis.WIDTH)`` lines up with the lanes.
     ``sigLanesChanged`` fires after :meth:`set_labels` so overlays can rebuild;
     ``sigRangeChanged`` mirrors the visible x range.
+
+    Shot cuts (:meth:`set_cuts`) show as thin lines across the lanes; with
+    :meth:`set_snap_to_shots` on, the edges of a painted or erased drag snap to cuts a few
+    frames away (``widgets.timeline_shots``).
     """
 
     sigSeek = Signal(int)  # the user asks for this frame (ruler click/drag, playhead drag)
@@ -139,11 +146,25 @@ class Timeline(QtWidgets.QWidget):
 
         self._vb.sigXRangeChanged.connect(self._on_x_range)
         self._vb.sigResized.connect(self._update_lod)
+        self.shots = ShotLayer(self)  # cut markers, snapping, shot fill (issue #6)
         self.set_labels(None, [], self.fps)
 
     # ---- public API ----------------------------------------------------------------------
     def view_box(self) -> pg.ViewBox:
         return self._vb
+
+    def set_cuts(self, cuts: list[int] | None) -> None:
+        """Mark these shot cuts (first frame of each shot after the first); None: unknown."""
+        self.shots.set_cuts(cuts)
+
+    def cuts(self) -> list[int] | None:
+        return self.shots.cuts
+
+    def set_snap_to_shots(self, on: bool) -> None:
+        self.shots.snap = bool(on)
+
+    def snap_to_shots(self) -> bool:
+        return self.shots.snap
 
     def add_top_strip(self, item: pg.PlotItem) -> None:
         """Put ``item`` (a row such as the filmstrip: a ``PlotItem`` whose left axis is
@@ -301,6 +322,7 @@ class Timeline(QtWidgets.QWidget):
                 return
             start = self.frame_at(vb.mapSceneToView(ev.buttonDownScenePos()).x())
             self.editor.begin_gesture()
+            self.shots.begin_stroke(self.editor, lane, erase)
             self._stroke = (lane, erase, start)
         if self._stroke is None:
             return
@@ -311,12 +333,21 @@ class Timeline(QtWidgets.QWidget):
         frame = self.frame_at(vb.mapSceneToView(ev.scenePos()).x())
         lo, hi = sorted((last, frame))
         self.editor.paint(lane, lo, hi + 1, on=not erase)  # fills the gap since the last move
+        self.shots.painted(lo, hi + 1)
         self._stroke = (lane, erase, frame)
         if ev.isFinish():
             self._finish_stroke()
 
     def lane_click(self, ev) -> None:
-        self._ruler_seek(self._vb.mapSceneToView(ev.scenePos()).x(), True)
+        pos = self._vb.mapSceneToView(ev.scenePos())
+        if ev.double():  # the first click of it has seeked already
+            lane = self.lane_at(pos.y())
+            if self.editor is not None and lane is not None and self.frames:
+                name = self.shots.fill_shot(self.editor, lane, self.frame_at(pos.x()))
+                if name:
+                    self.sigGestureFinished.emit(name)
+            return
+        self._ruler_seek(pos.x(), True)
 
     def _ruler_seek(self, x: float | None, final: bool) -> None:
         if x is not None and self.frames:
@@ -344,6 +375,8 @@ class Timeline(QtWidgets.QWidget):
         if self._stroke is None:
             return
         self._stroke = None
+        if self.editor is not None:
+            self.shots.finish_stroke(self.editor)  # snaps the range inside the gesture
         step = self.editor.end_gesture() if self.editor is not None else None
         if step is not None:
             self.sigGestureFinished.emit(step.name)
