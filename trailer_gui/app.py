@@ -91,6 +91,9 @@ def _install_signal_handlers(app, window) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     t_main = time.perf_counter()
+    # TensorFlow (loaded later, in the training worker) logs INFO lines about CUDA and oneDNN
+    # that mean nothing to an annotator; warnings and errors still show.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     app = create_application()
 
     from .widgets.main_window import MainWindow

@@ -84,7 +84,6 @@ class ModelController(QtCore.QObject):
                               | QtWidgets.QDockWidget.DockWidgetFloatable)
         self.panel.setMinimumWidth(300)
         window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
-        window.resizeDocks([self.dock], [340], Qt.Horizontal)  # a saved layout wins later
         self.job_status = JobStatus()
         window.statusBar().addPermanentWidget(self.job_status)
         self.job_status.sigCancel.connect(self.stop)

@@ -89,6 +89,12 @@ class TrainingPanel(QtWidgets.QWidget):
     sigThresholdChanged = Signal(float)
     sigShowPredictions = Signal(bool)
 
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+        # The metrics table alone would ask for ~620 px and squeeze the player and timeline;
+        # start narrow (the table scrolls), the user can widen the dock.
+        return QtCore.QSize(380, super().sizeHint().height())
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("trainingPanel")
