@@ -24,7 +24,7 @@ from .errors import (  # noqa: F401  (cheap, re-exported for convenience)
 )
 
 _SUBMODULES = {
-    "build", "config", "data", "distribute", "evaluate", "files", "layers", "losses",
+    "augment", "build", "config", "data", "distribute", "evaluate", "files", "layers", "losses",
     "metrics", "monitor", "pipeline", "predict", "train",
 }
 

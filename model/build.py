@@ -20,6 +20,9 @@ Differences, each on purpose:
 * `head_activation='relu'` between the Dense layers (the seed's 512 -> 32 -> 1 without
   activation is one linear map); `seed_head=True` keeps it linear.
 * BatchNormalization momentum 0.9 (the seed's 0.99 had not converged on a small project).
+* Optional `dropout` before each hidden Dense of the genre heads (`branches_dropout{k}` /
+  `branch{i}_dropout{k}`; default 0 = none).  Dropout is the identity at inference and has no
+  weights, so the function class and the weight layout are the seed's.
 
 The fast model has the same function class (`seed_weights_to_fast` maps a literal model's
 weights onto it and the outputs agree) but computes every input convolution outside the time
@@ -72,6 +75,7 @@ def build_model(
     recurrent_activation="hard_sigmoid",
     branch_kernel_initializer="random_uniform",
     bn_momentum=0.9,
+    dropout=0.0,
     frames=None,
     batch_size=None,
     name=None,
@@ -80,7 +84,8 @@ def build_model(
 
     Input ``(batch, frames, channels, rows, cols)`` float32 in [0, 1], any number of frames
     unless `frames` is given.  Outputs: one ``(batch, frames, 1)`` tensor per genre, named
-    ``cat_{genre}``, in genre order.  `genres` is a list of names or a count.
+    ``cat_{genre}``, in genre order.  `genres` is a list of names or a count.  `dropout`:
+    rate of a Dropout before each hidden Dense layer of the heads (training only).
     """
     if isinstance(genres, int):
         genres = DEFAULT_GENRES if genres == len(DEFAULT_GENRES) else [f"g{i}" for i in range(genres)]
@@ -117,6 +122,8 @@ def build_model(
         y = keras.layers.MaxPooling3D(pools[2], padding="same", name="branches_pool")(y)
         y = GroupFlatten(g, name="branches_flatten")(y)
         for k, units in enumerate(dense, 1):
+            if dropout:
+                y = keras.layers.Dropout(dropout, name=f"branches_dropout{k}")(y)
             y = GroupDense(units, g, activation=head_act, name=f"branches_dense{k}")(y)
         y = GroupDense(1, g, activation=output_activation, name="branches_out")(y)
         outputs = [SelectGroup(i, name=n)(y) for i, n in enumerate(names)]
@@ -130,6 +137,8 @@ def build_model(
             y = keras.layers.MaxPooling3D(pools[2], padding="same", name=f"branch{i}_pool")(y)
             y = keras.layers.TimeDistributed(keras.layers.Flatten(), name=f"branch{i}_flatten")(y)
             for k, units in enumerate(dense, 1):
+                if dropout:
+                    y = keras.layers.Dropout(dropout, name=f"branch{i}_dropout{k}")(y)
                 y = keras.layers.TimeDistributed(
                     keras.layers.Dense(units, activation=head_act), name=f"branch{i}_dense{k}")(y)
             y = keras.layers.TimeDistributed(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from .augment import augment_window, mix_windows
 from .data import WindowReader, plan_windows
 
 
 def train_dataset(reader: WindowReader, ids, *, window, batch, steps, seed, first_epoch,
-                  output_names) -> tf.data.Dataset:
+                  output_names, augment=0.0, mix=0.0) -> tf.data.Dataset:
     """An endless dataset of ``(x (batch, window, 3, rows, cols), {cat_g: (batch, window, 1)})``.
 
     Endless on purpose: `fit` gets `steps_per_epoch`, and Keras keeps one iterator across
@@ -17,19 +18,36 @@ def train_dataset(reader: WindowReader, ids, *, window, batch, steps, seed, firs
     ``steps * batch`` windows, planned with a RNG seeded by (seed, epoch), so a resumed run
     (first_epoch > 0) sees new window borders and all workers of a multi-worker run see the
     same stream (which tf.distribute then shards by element).
+
+    augment: strength of `model.augment.augment_window` (flip, colour grade; 0 = off).
+    mix: probability that a window is composited with another random training window
+    (`model.augment.mix_windows`, labels: both windows' genres).  Augmentation draws come
+    from their own seeded generator, so the windows' plan does not depend on them.
     """
     ids = list(ids)
     frames = {i: reader.infos[i].frames for i in ids}
     info = reader.infos[ids[0]]
     n_out = len(output_names)
     per_epoch = steps * batch
+    weights = np.array([frames[i] for i in ids], float)
+    weights /= weights.sum()
 
     def generate():
         epoch = first_epoch
         while True:
             rng = np.random.default_rng([seed, epoch])
+            aug_rng = np.random.default_rng([seed, epoch, 1])
             for tid, start in plan_windows(frames, window, per_epoch, rng):
                 x, y = reader.window(tid, start, window)
+                if augment:
+                    x = augment_window(x, aug_rng, augment)
+                if mix and aug_rng.random() < mix:
+                    other = ids[int(aug_rng.choice(len(ids), p=weights))]
+                    start_b = int(aug_rng.integers(0, max(1, frames[other] - window + 1)))
+                    xb, yb = reader.window(other, start_b, window)
+                    if augment:
+                        xb = augment_window(xb, aug_rng, augment)
+                    x, y = mix_windows(x, y, xb, yb, aug_rng)
                 yield x, {name: y[:, g : g + 1] for g, name in enumerate(output_names)}
             epoch += 1
 

@@ -174,7 +174,8 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
                 optimizer = model.optimizer if isinstance(model.optimizer, keras.optimizers.Optimizer) else None
             else:
                 model_options = {"fast": config.fast, "seed_head": config.seed_head,
-                                 "bn_momentum": config.bn_momentum, **config.model_options}
+                                 "bn_momentum": config.bn_momentum, "dropout": config.dropout,
+                                 **config.model_options}
                 try:
                     model = build_model(rows, cols, genres, **model_options)
                 except TypeError as exc:
@@ -205,7 +206,8 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
         reader = D.WindowReader([by_id[i] for i in train_ids + val_ids])
         dataset = train_dataset(reader, train_ids, window=config.window, batch=batch, steps=steps,
                                 seed=config.seed, first_epoch=initial_epoch,
-                                output_names=model.output_names)
+                                output_names=model.output_names, augment=config.augment,
+                                mix=config.mix)
         predictor = Predictor(model, config.predict_chunk)
         bn_windows = sample_windows(reader, train_ids, window=config.window,
                                     count=config.bn_windows, seed=config.seed)
@@ -214,8 +216,12 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
         validator = _Validator(
             run, model, predictor, reader, val_ids, genres, pos_w, config, progress,
             prev_history, bn_windows if config.recompute_bn else None, batch)
+        schedule = []
+        if config.lr_schedule == "cosine":
+            schedule = [keras.callbacks.LearningRateScheduler(
+                lambda epoch, _lr: cosine_lr(config.lr, epoch - initial_epoch, config.epochs))]
         model.fit(dataset, shuffle=False, epochs=last_epoch, initial_epoch=initial_epoch, steps_per_epoch=steps,
-                  verbose=0, callbacks=[progress, validator, *extra_callbacks])
+                  verbose=0, callbacks=[*schedule, progress, validator, *extra_callbacks])
         if progress.diverged is not None:
             epoch, batch_no, loss = progress.diverged
             saved = "" if not run.saved_model else (
@@ -426,6 +432,13 @@ class _Validator(keras.callbacks.Callback):
         if value is None or not math.isfinite(value):
             return None
         return value
+
+
+def cosine_lr(lr, epoch, epochs, floor=0.05) -> float:
+    """Learning rate of `epoch` (0-based, this call's) of `epochs`: half a cosine from `lr`
+    at the first epoch down towards ``floor * lr`` (the last epoch gets a little more)."""
+    t = epoch / max(1, epochs)
+    return float(lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t))))
 
 
 def recompute_bn_statistics(model, reader, windows, window, batch, cache=None) -> None:

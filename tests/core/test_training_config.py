@@ -10,7 +10,8 @@ from trailer_gui.core.training import export_settings, get_config, set_config
 
 def test_defaults_then_set_and_unset(project):
     config = get_config(project)
-    assert config == {"epochs": 10, "window": 16, "batch": 4, "lr": 1e-3, "size": "64x64", "stride": 1}
+    assert config == {"epochs": 10, "window": 8, "batch": 8, "lr": 1e-3, "augment": 1.0,
+                      "mix": 0.5, "size": "64x64", "stride": 1}
     set_config(project, "epochs", "3")
     set_config(project, "size", "32x48")
     assert get_config(project)["epochs"] == 3
@@ -20,7 +21,8 @@ def test_defaults_then_set_and_unset(project):
 
 
 @pytest.mark.parametrize("key, value", [("epochs", "0"), ("lr", "-1"), ("lr", "nan"), ("size", "3"),
-                                        ("batch", "two"), ("colour", "red")])
+                                        ("batch", "two"), ("colour", "red"),
+                                        ("mix", "1.5"), ("augment", "-0.1")])
 def test_bad_values_are_refused(project, key, value):
     with pytest.raises(TrailerError, match=key):
         set_config(project, key, value)
@@ -43,3 +45,19 @@ def test_cli_config(project, capsys):
     assert main(["config", folder, "epochs"]) == 0
     assert capsys.readouterr().out.strip() == "10"
     assert main(["config", folder, "speed=9"]) == 1
+
+
+def test_training_uses_the_stored_augmentation_settings(project, monkeypatch):
+    """A user whose genres are tied to a place in the frame switches mixing off; training
+    then gets mix=0 (and the other settings as stored)."""
+    import model.train
+    from trailer_gui.core import training
+
+    seen = {}
+    monkeypatch.setattr(training, "ensure_exported", lambda project, progress=None: None)
+    monkeypatch.setattr(model.train, "train", lambda data, out, config, **kw: seen.setdefault("c", config))
+    set_config(project, "mix", "0")
+    set_config(project, "augment", "0.5")
+    training.train_project(project, {"epochs": 2})
+    config = seen["c"]
+    assert (config.mix, config.augment, config.epochs, config.window) == (0.0, 0.5, 2, 8)

@@ -12,8 +12,12 @@ from .synth import write_dataset
 # trailer (id 6, manifest "labelled": false, so training leaves it out) showing every genre.
 LENGTHS = [80, 90, 70, 100, 80, 90, 120]
 HELD_OUT = 6
-# ~150 steps of 4 windows x 16 frames: ~25 s on 2 cores, macro-F1 ~0.95 on the held-out trailer.
-TRAIN_KW = dict(epochs=6, steps_per_epoch=25, lr=3e-3, val_fraction=0.34, seed=0)
+# ~150 steps of 8 windows x 8 frames: ~17 s on 2 cores, macro-F1 ~0.96 on the held-out trailer.
+# These test patterns put each genre in its own quadrant: position IS the genre here, so a
+# left/right flip or a cut composite would change the labels' meaning.  Augmentation and
+# mixing are off (with them: 0.86; on the demo's trailers they are what generalises).
+TRAIN_KW = dict(epochs=6, steps_per_epoch=25, lr=3e-3, val_fraction=0.34, seed=0,
+                augment=0.0, mix=0.0)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 The CLI (`trailer train/predict/eval/config`) and the GUI workers both call these, so the two
 behave the same. TensorFlow is imported only inside the functions that need it.
 
-Training settings (`epochs`, `window`, `batch`, `lr`, `size`, `stride`) live in the project
+Training settings (`epochs`, `window`, `batch`, `lr`, `augment`, `mix`, `size`, `stride`) live in the project
 (settings table, keys ``train.<key>``); `trailer config` shows and sets them.
 """
 
@@ -37,6 +37,13 @@ def _positive_float(text) -> float:
     return value
 
 
+def _fraction(text) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("must be a number from 0 to 1")
+    return value
+
+
 def _size(text) -> str:
     rows, cols = parse_size(text)
     return f"{rows}x{cols}"
@@ -45,9 +52,14 @@ def _size(text) -> str:
 # key -> (parse/validate, default). size/stride default to the last export (see export_settings).
 CONFIG_KEYS: dict[str, tuple[Callable, object]] = {
     "epochs": (_positive_int, 10),
-    "window": (_positive_int, 16),
-    "batch": (_positive_int, 4),
+    "window": (_positive_int, 8),  # model.config.TrainConfig: 8 windows of 8 frames a step
+    "batch": (_positive_int, 8),
     "lr": (_positive_float, 1e-3),
+    # Flip/colour-grade training windows, and show two windows at once labelled with both
+    # windows' genres (model/augment.py).  0 switches them off, for data where a genre is
+    # tied to a place in the frame.
+    "augment": (_fraction, 1.0),
+    "mix": (_fraction, 0.5),
     "size": (_size, None),
     "stride": (_positive_int, None),
 }
@@ -192,6 +204,7 @@ def train_project(
     config = TrainConfig(
         epochs=int(settings["epochs"]), window=int(settings["window"]),
         batch=int(settings["batch"]), lr=float(settings["lr"]),
+        augment=float(settings["augment"]), mix=float(settings["mix"]),
         init_from=start_from,
         **{k: v for k, v in (overrides or {}).items()
            if k in ("seed", "strategy", "steps_per_epoch") and v is not None},

@@ -16,12 +16,15 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-SETTING_KEYS = ("epochs", "window", "batch", "lr", "size", "stride")
+SETTING_KEYS = ("epochs", "window", "batch", "lr", "augment", "mix", "size", "stride")
 SETTING_TIPS = {
     "epochs": "Epochs per training run (a continued run adds this many)",
     "window": "Frames per training sample",
     "batch": "Windows per training step",
     "lr": "Learning rate (Adam)",
+    "augment": "Flip and colour-grade training windows: 0 = off, 1 = full strength",
+    "mix": "Share of training windows shown together with another one and labelled with "
+           "both windows' genres (0 = off)",
     "size": "Frame size of the exported dataset: 64 or ROWSxCOLS",
     "stride": "Export every Nth frame (predictions are mapped back to every frame)",
 }
