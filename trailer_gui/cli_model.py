@@ -114,7 +114,11 @@ def cmd_eval(args):
     run = find_run(project, args.model)
     metrics, ids = evaluate_project(project, run.name)
     if args.json:
-        print(json.dumps({"run": run.name, "ids": ids, "metrics": metrics}, indent=1))
+        # Undefined metrics (no positives) are NaN; JSON has no NaN, so they become null.
+        from model.files import to_jsonable
+
+        print(json.dumps(to_jsonable({"run": run.name, "ids": ids, "metrics": metrics}),
+                         indent=1, allow_nan=False))
     else:
         print(f"model {run.name} on trailers {', '.join(map(str, ids))} (not trained on):")
         print(format_metrics(metrics))

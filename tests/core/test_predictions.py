@@ -41,6 +41,20 @@ def test_disagreement_and_navigation():
     assert P.segment_starts(mask.any(axis=1)).tolist() == [3, 10, 15]
 
 
+def test_uncertain_places_are_runs_ranked_by_how_unsure():
+    """U walks from place to place: one stop per run of unsure frames, the most unsure first."""
+    probs = np.full((30, 2), 0.95, np.float32)
+    probs[3:7, 0] = [0.6, 0.55, 0.58, 0.7]  # a place, most unsure at frame 4 (0.05)
+    probs[12, 1] = 0.49  # a single frame, the most unsure (0.01)
+    probs[20:23, 1] = [0.4, 0.37, 0.45]  # a place, most unsure at frame 22 (0.05 -> ties by frame)
+    probs[26, 0] = 0.75  # outside the margin: not a place
+    places = P.uncertain_places(probs, 0.5)
+    assert places == [(12, 1), (4, 0), (22, 1)]
+    # nothing within the margin: the single most uncertain frame
+    assert P.uncertain_places(np.where(probs < 0.9, 0.2, probs), 0.5) == [(3, 0)]
+    assert P.uncertain_places(np.zeros((0, 2)), 0.5) == []
+
+
 def test_most_uncertain_and_accepted_labels():
     probs = np.array([[0.1, 0.9], [0.45, 0.2], [0.8, 0.52], [0.0, 1.0]], np.float32)
     assert P.most_uncertain(probs, 0.5) == (2, 1)

@@ -122,3 +122,26 @@ def test_an_export_error_shows_a_message_and_the_app_goes_on(make_window, demo_p
     assert dialog.export_button.isEnabled()
     dialog.reject()
     assert window.select_video(2)
+
+
+def test_export_and_model_jobs_do_not_run_at_once(make_window, demo_project, qtbot, slow_decoding):
+    """Both write the dataset: while one runs, the other is refused with a message."""
+    window = make_window(demo_project)
+    dialog = open_export(window)
+    task = dialog.start()
+    qtbot.waitUntil(dialog.running, timeout=5_000)
+    assert window.model_ctl.retrain() is None
+    assert window.model_ctl.job is None
+    assert "export is running" in window.statusBar().currentMessage()
+    with qtbot.waitSignal(task.sigCancelled, timeout=10_000):
+        dialog.cancel_button.click()
+    dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: window.export_dialog is None)
+
+    window.model_ctl.job = object()  # a model job is running
+    try:
+        window.actions.export_dataset.trigger()
+        assert window.export_dialog is None
+        assert "model job is running" in window.statusBar().currentMessage()
+    finally:
+        window.model_ctl.job = None

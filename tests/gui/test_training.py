@@ -226,7 +226,10 @@ def test_next_disagreement_and_most_uncertain(make_window, predicted_demo, qtbot
     key(qtbot, window, Qt.Key_N, Qt.ShiftModifier)
     wait_shown(qtbot, window, 10)
     key(qtbot, window, Qt.Key_U)
-    wait_shown(qtbot, window, 40)
+    wait_shown(qtbot, window, 40)  # 0.49 against 0.5: the most uncertain place
+    assert window.statusBar().currentMessage().startswith("Uncertain place 1/1")
+    key(qtbot, window, Qt.Key_U)  # the only place: U stays there
+    assert window.player.frame() == 40
 
     # fixing the labels where they disagree removes the mark
     window.timeline.set_selection(10, 14)
@@ -301,6 +304,14 @@ def test_settings_in_the_panel_are_the_projects(make_window, demo_project, qtbot
     assert "border" in size.styleSheet()
     size.setText("24x32")
     size.editingFinished.emit()
+    mix = panel.fields["mix"]
+    assert mix.text() == "0.5"
+    mix.setText("2")  # refused: a share of windows
+    mix.editingFinished.emit()
+    assert "border" in mix.styleSheet()
+    mix.setText("0")  # genres tied to a place in the frame: no mixing
+    mix.editingFinished.emit()
+    assert "border" not in mix.styleSheet()
     with Project.open(demo_project) as p:
         config = T.get_config(p)
-    assert config["epochs"] == 7 and config["size"] == "24x32"
+    assert config["epochs"] == 7 and config["size"] == "24x32" and config["mix"] == 0.0

@@ -215,6 +215,38 @@ def most_uncertain(probs: np.ndarray, threshold: float) -> tuple[int, int] | Non
     return frame, genre
 
 
+UNCERTAIN_MARGIN = 0.15  # |p - threshold| below this counts as "the model is unsure"
+
+
+def uncertain_places(probs: np.ndarray, threshold: float,
+                     margin: float = UNCERTAIN_MARGIN) -> list[tuple[int, int]]:
+    """(frame, genre) of each uncertain *place*, most uncertain first: what to label next.
+
+    A place is a run of frames where some genre's probability is within `margin` of the
+    threshold; it is represented by its most uncertain frame.  Runs, not frames, so that
+    pressing U walks to a new part of the trailer each time instead of to the neighbour of
+    the frame just seen.  Without any frame inside the margin: the single most uncertain one.
+    """
+    p = np.asarray(probs, dtype=np.float32)
+    if not p.size:
+        return []
+    distance = np.abs(p - threshold)
+    nearest = distance.min(axis=1)
+    genre = distance.argmin(axis=1)
+    inside = nearest < margin
+    starts = segment_starts(inside)
+    if not len(starts):
+        frame, g = most_uncertain(p, threshold)
+        return [(frame, g)]
+    stops = np.flatnonzero(inside & ~np.concatenate((inside[1:], [False]))) + 1
+    places = []
+    for start, stop in zip(starts, stops):
+        frame = int(start + np.argmin(nearest[start:stop]))
+        places.append((float(nearest[frame]), frame, int(genre[frame])))
+    places.sort()
+    return [(frame, g) for _, frame, g in places]
+
+
 def accepted_labels(probs: np.ndarray, threshold: float, start: int, stop: int) -> np.ndarray:
     """The labels that accepting the prediction over [start, stop) gives (all genres)."""
     start, stop = max(0, int(start)), min(len(probs), int(stop))
@@ -226,4 +258,5 @@ __all__ = [
     "load_run_prediction", "most_uncertain", "new_staging_dir", "next_disagreement",
     "predicted_ids", "predictions_dir", "previous_disagreement", "publish",
     "remove_stale_staging", "run_predictions_dir", "segment_starts", "thresholded",
+    "uncertain_places",
 ]

@@ -77,8 +77,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("next_disagreement", "&Next disagreement", ("N",),
          "Next frame where the prediction and the labels differ"),
     Spec("previous_disagreement", "Pre&vious disagreement", ("Shift+N",)),
-    Spec("most_uncertain", "Most &uncertain frame", ("U",),
-         "The frame whose probability is nearest the threshold"),
+    Spec("most_uncertain", "Most &uncertain place", ("U",),
+         "The most uncertain place (probability nearest the threshold); again: the next one"),
     Spec("accept_predictions", "A&ccept predictions", ("Ctrl+Shift+A",),
          "Labels := thresholded predictions over the range (or the whole trailer); one undo step"),
     # Help

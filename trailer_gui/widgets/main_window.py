@@ -676,6 +676,11 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
             self.export_dialog.show()
             self.export_dialog.raise_()
             return
+        if self.model_ctl.busy():
+            # A model job exports what it needs itself; two writers of one dataset would race.
+            self.statusBar().showMessage(
+                "A model job is running and exports what it needs: wait for it, or cancel it", 5000)
+            return
         self.autosaver.flush()
         dialog = ExportDialog(self.project, self.state.annotator, self.autosaver.flush, self)
         dialog.setAttribute(Qt.WA_DeleteOnClose)

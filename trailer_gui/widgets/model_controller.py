@@ -69,6 +69,10 @@ class ModelController(QtCore.QObject):
         self._project = None
         self.shown_run: str | None = None
         self.threshold = P.DEFAULT_THRESHOLD
+        # U's ranking of uncertain places, kept while (prediction, trailer, threshold) stay.
+        self._uncertain_key: tuple | None = None
+        self._uncertain: list[tuple[int, int]] = []
+        self._uncertain_next = 0
         self.train_overrides: dict = {}  # e.g. {"steps_per_epoch": 3} (tests, benchmarks)
         self.last_result: R.JobResult | None = None
         self.retrain_pressed_at: float | None = None
@@ -282,6 +286,12 @@ class ModelController(QtCore.QObject):
         if self.job is not None:
             self.window.statusBar().showMessage(
                 f"{JOB_TITLES.get(self.job_kind, 'A job')} is still running", 4000)
+            return False
+        dialog = self.window.export_dialog
+        if dialog is not None and dialog.running():
+            # Training and prediction read the dataset the export is rewriting.
+            self.window.statusBar().showMessage(
+                "An export is running: wait for it to finish, or cancel it", 5000)
             return False
         return True
 
@@ -517,16 +527,29 @@ class ModelController(QtCore.QObject):
                                             f"{', '.join(genres)}", 5000)
 
     def most_uncertain(self) -> None:
-        found = self.overlay.most_uncertain()
-        if found is None:
+        """U: the most uncertain place, then the next most uncertain one, and so on (wrapping).
+
+        The ranking is kept while the same prediction, trailer and threshold are shown, so
+        repeated presses walk through the trailer's uncertain places instead of returning to
+        the first one after each fix."""
+        pred = self.overlay.prediction
+        video = self.window.state.video
+        key = (id(pred), video.id if video is not None else None, self.overlay.threshold)
+        if key != self._uncertain_key:
+            self._uncertain_key, self._uncertain = key, self.overlay.uncertain_places()
+            self._uncertain_next = 0
+        if not self._uncertain:
             self.window.statusBar().showMessage("No predictions shown for this trailer", 3000)
             return
-        frame, genre = found
+        rank = self._uncertain_next % len(self._uncertain)
+        self._uncertain_next = rank + 1
+        frame, genre = self._uncertain[rank]
         self._seek(frame)
         p = float(self.overlay.probs[frame, genre])
         name = self.window.state.genres[genre].name
         self.window.statusBar().showMessage(
-            f"Most uncertain: frame {frame}, {name} p={p:.2f} (threshold {self.threshold:.2f})", 6000)
+            f"Uncertain place {rank + 1}/{len(self._uncertain)}: frame {frame}, {name} "
+            f"p={p:.2f} (threshold {self.threshold:.2f}) · U: the next one", 6000)
 
     def accept_predictions(self) -> bool:
         """Over the range (or the whole trailer): labels := thresholded predictions, one step."""

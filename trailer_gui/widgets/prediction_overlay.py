@@ -232,3 +232,7 @@ class PredictionOverlay(QtCore.QObject):
 
     def most_uncertain(self) -> tuple[int, int] | None:
         return P.most_uncertain(self.probs, self.threshold) if self.prediction is not None else None
+
+    def uncertain_places(self) -> list[tuple[int, int]]:
+        """Uncertain places of the shown prediction, most uncertain first (see core)."""
+        return P.uncertain_places(self.probs, self.threshold) if self.prediction is not None else []
