@@ -25,7 +25,7 @@ from .errors import (  # noqa: F401  (cheap, re-exported for convenience)
 
 _SUBMODULES = {
     "augment", "build", "config", "data", "distribute", "evaluate", "files", "layers", "losses",
-    "metrics", "monitor", "pipeline", "predict", "train",
+    "metrics", "monitor", "pipeline", "predict", "quiet", "train",
 }
 
 

@@ -74,11 +74,12 @@ def cmd_predict(args):
 
 
 def _quiet_tensorflow() -> None:
-    """Hide TensorFlow's INFO/WARNING lines; must run before tensorflow is imported.
+    """Load TensorFlow now, without the start-up notices it prints whatever the log level
+    (oneDNN, "no CUDA drivers", "failed call to cuInit" on machines without a GPU): to a user
+    of `trailer train` they read like errors.  Real errors still show (model.quiet)."""
+    from model.quiet import import_tensorflow
 
-    (A few lines that TensorFlow's C++ side prints before its logging is set up, such as
-    the oneDNN notice, ignore this setting.)"""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import_tensorflow()
 
 
 def _cell(value, width: int, digits: int = 3) -> str:

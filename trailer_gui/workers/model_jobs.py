@@ -10,6 +10,8 @@ through ``core.retrain.StopFlag`` after every batch, other stages at their next 
 
 from __future__ import annotations
 
+import functools
+
 from PySide6 import QtCore
 from PySide6.QtCore import Qt, Signal, Slot
 
@@ -22,12 +24,27 @@ class _EventRelay(QtCore.QObject):
     event = Signal(object)
 
 
+def _quietly_loading_tensorflow(fn):
+    """`fn`, after TensorFlow is loaded without its start-up notices (model.quiet): the
+    terminal a user started trailer-gui from should not fill with CUDA "errors"."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        from model.quiet import import_tensorflow
+
+        import_tensorflow()
+        return fn(*args, **kwargs)
+
+    return run
+
+
 class ModelJob(Task):
     sigEvent = Signal(object)
 
     def __init__(self, fn, *args, name: str = "", **kwargs):
         relay = _EventRelay()
-        super().__init__(fn, *args, name=name, listener=relay.event.emit, **kwargs)
+        super().__init__(_quietly_loading_tensorflow(fn), *args, name=name,
+                         listener=relay.event.emit, **kwargs)
         self._event_relay = relay
         relay.event.connect(self._on_event, Qt.QueuedConnection)
         self.kind = name
