@@ -56,10 +56,20 @@ def app_icon():
     return QtGui.QIcon(pix)
 
 
+# Qt Multimedia's FFmpeg backend prints, at info level, FFmpeg's whole stream dump ("Input #0,
+# mov,mp4,... Stream #0:0 ...", ~15 lines) each time a trailer with sound is opened, and warns
+# about optional libraries it did not find (PipeWire, VA-API).  Neither means anything to an
+# annotator; real multimedia warnings still show.  QT_LOGGING_RULES, when set, wins.
+QUIET_MULTIMEDIA_RULES = "qt.multimedia*.info=false\nqt.multimedia.symbolsresolver*=false"
+
+
 def create_application(argv: list[str] | None = None):
-    from PySide6 import QtWidgets
+    from PySide6 import QtCore, QtWidgets
 
     from .widgets.prefs import APPLICATION, ORGANISATION
+
+    if not os.environ.get("QT_LOGGING_RULES"):
+        QtCore.QLoggingCategory.setFilterRules(QUIET_MULTIMEDIA_RULES)
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
     app.setOrganizationName(ORGANISATION)

@@ -63,7 +63,7 @@ def cmd_info(args):
     for v in project.videos():
         videos.append({
             "id": v.id, "path": str(v.path), "frames": v.frames, "fps": v.fps,
-            "width": v.width, "height": v.height,
+            "width": v.width, "height": v.height, "has_audio": bool(v.has_audio),
             "labelled_frames": project.labelled_frames(v.id),
         })
     if args.json:
@@ -77,7 +77,8 @@ def cmd_info(args):
     for v in videos:
         counts = " ".join(f"{g}:{n}" for g, n in v["labelled_frames"].items() if n)
         print(f"  {v['id']:>3}  {Path(v['path']).name:<{width}}  {v['frames']:>6} frames "
-              f"{v['fps']:>6.2f} fps  {v['width']}x{v['height']}  {counts or 'unlabelled'}")
+              f"{v['fps']:>6.2f} fps  {v['width']}x{v['height']}{'  sound' if v['has_audio'] else ''}"
+              f"  {counts or 'unlabelled'}")
     return 0
 
 
@@ -86,7 +87,7 @@ def cmd_demo(args):
 
     progress = _progress()
     project = make_demo(args.project, trailers=args.trailers, seconds=args.seconds,
-                        seed=args.seed, progress=progress)
+                        seed=args.seed, progress=progress, sound=args.sound)
     print(f"demo project with {args.trailers} trailers in {project.folder}")
     return 0
 
@@ -147,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trailers", type=int, default=8)
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-sound", dest="sound", action="store_false",
+                   help="no soundtrack (the videos are then exactly OpenCV's MPEG-4 files)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("export", help="write dataset/scene_{id}.npy and category_{id}.npy")

@@ -86,3 +86,8 @@ def test_demo_then_info(tmp_path):
     assert len(videos) == 3 and all(v["frames"] == 48 for v in videos)
     labelled = [sum(v["labelled_frames"].values()) > 0 for v in videos]
     assert labelled == [True, False, False]  # the last two stay unlabelled for predictions
+    assert all(v["has_audio"] for v in videos)  # the demo sounds like its genres
+    code, out, err = run("demo", tmp_path / "quiet", "--trailers", "1", "--seconds", "1", "--no-sound")
+    assert code == 0, err
+    code, out, _ = run("info", tmp_path / "quiet", "--json")
+    assert not json.loads(out)["videos"][0]["has_audio"]

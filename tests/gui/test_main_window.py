@@ -368,3 +368,36 @@ def test_a_rebound_shortcut_is_kept_in_settings(make_window, demo_project, qtbot
     start = again.player.frame()
     key(qtbot, again, Qt.Key_L)
     wait_shown(qtbot, again, start + 1)
+
+
+def test_opening_a_trailer_with_sound_keeps_the_terminal_quiet(tmp_path):
+    """Qt Multimedia's FFmpeg backend dumps every sound file's streams ("Input #0, ...") and
+    lists optional libraries it lacks; the app's terminal should not fill with that."""
+    from trailer_gui.core.synth import write_trailer
+
+    video = tmp_path / "sound.mp4"
+    write_trailer(video, 3, 1.0, size=(48, 64), audio=True)
+    script = textwrap.dedent(
+        """
+        import sys
+        from PySide6 import QtCore
+        from trailer_gui import app
+        qapp = app.create_application()
+        from PySide6 import QtMultimedia  # as in the app: loaded when a trailer has sound
+        player = QtMultimedia.QMediaPlayer()
+        player.setAudioOutput(QtMultimedia.QAudioOutput())
+        player.mediaStatusChanged.connect(
+            lambda s: s == QtMultimedia.QMediaPlayer.MediaStatus.LoadedMedia and qapp.quit())
+        player.setSource(QtCore.QUrl.fromLocalFile(sys.argv[1]))
+        QtCore.QTimer.singleShot(10_000, qapp.quit)
+        qapp.exec()
+        print(player.mediaStatus().name)
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "QT_LOGGING_RULES"}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    out = subprocess.run([sys.executable, "-c", script, str(video)], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "LoadedMedia"
+    assert "Input #0" not in out.stderr and "symbolsresolver" not in out.stderr, out.stderr

@@ -3,6 +3,10 @@
 All but the last two trailers get their true labels under the annotator ``ground-truth``
 (the project's annotator, so export and training use them); the last two stay unlabelled,
 for predictions to show on.
+
+The videos are MPEG-4 written by OpenCV; with ``sound=True`` (what `trailer demo` and the
+app's demo do) each also gets a soundtrack whose sound depends on the scene's genres, added
+by copying OpenCV's video packets unchanged next to an AAC stream (+0.3 s a trailer).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ def make_demo(
     seed: int = 0,
     progress: Progress | None = None,
     size: tuple[int, int] = DEMO_SIZE,
+    sound: bool = False,
 ) -> Project:
     from . import synth
 
@@ -44,7 +49,8 @@ def make_demo(
             progress.update(_base + k, total_frames, f"Making demo trailer {_n + 1}/{trailers}")
 
         labels = synth.write_trailer(
-            path, seed=seed * 1000 + n, seconds=seconds, fps=DEMO_FPS, size=size, progress=step
+            path, seed=seed * 1000 + n, seconds=seconds, fps=DEMO_FPS, size=size, progress=step,
+            audio=sound,
         )
         done += len(labels)
         video = project.add_video(path)

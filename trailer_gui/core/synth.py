@@ -664,7 +664,8 @@ def write_trailer(
 
     ``codec``: ``'mp4v'`` (OpenCV's VideoWriter, MPEG-4 part 2) or ``'h264'`` (PyAV,
     libx264 with a long GOP of 240 frames and 3 B-frames, like real trailers).
-    ``audio=True`` adds an AAC track whose sound depends on the genres (H.264 only).
+    ``audio=True`` adds an AAC track whose sound depends on the genres (with ``'mp4v'``
+    the OpenCV file's video packets are copied into a new file beside the sound).
     ``progress(done_frames, total_frames)`` is called as frames are written; if it raises
     (e.g. ``Cancelled``), the partial file is removed and the error propagates.
     The file is written beside ``path`` under a temporary name and renamed when complete.
@@ -673,8 +674,6 @@ def write_trailer(
     rows, cols = int(size[0]), int(size[1])
     if codec not in ("mp4v", "h264"):
         raise ValueError(f"codec must be 'mp4v' or 'h264', not {codec!r}")
-    if audio and codec != "h264":
-        raise ValueError("audio=True needs codec='h264' (OpenCV's writer cannot write sound)")
     if codec == "h264" and (rows % 2 or cols % 2):
         raise ValueError(f"H.264 (yuv420p) needs an even size, not {rows}x{cols}")
     plan = plan_trailer(seed, seconds, fps)
@@ -686,6 +685,8 @@ def write_trailer(
     try:
         if codec == "mp4v":
             _write_mp4v(tmp, plan, fps, (rows, cols), total, progress)
+            if audio:
+                _add_soundtrack(tmp, plan, fps)
         else:
             _write_h264(tmp, plan, fps, (rows, cols), total, audio, progress)
         os.replace(tmp, path)
@@ -762,3 +763,50 @@ def _write_h264(tmp: Path, plan, fps, size, total, audio, progress):
                 container.mux(packet)
     finally:
         container.close()
+
+
+def _add_soundtrack(path: Path, plan, fps) -> None:
+    """Give the video file at `path` the trailer's AAC soundtrack, in place.
+
+    OpenCV's writer has no sound, so its video packets are copied unchanged (no re-encode:
+    the frames stay exactly what OpenCV wrote) into a new file next to an AAC stream."""
+    import av
+
+    samples = trailer_audio(plan, fps)
+    out_path = path.with_name(path.name + ".sound")
+    try:
+        with av.open(str(path)) as src, av.open(str(out_path), "w", format="mp4") as dst:
+            vin = src.streams.video[0]
+            vout = dst.add_stream_from_template(vin)
+            aout = dst.add_stream("aac", rate=AUDIO_RATE)
+            aout.layout = "mono"
+            frame_size, sent = 1024, 0
+            for packet in src.demux(vin):
+                if packet.dts is None:  # the demuxer's end-of-stream flush packet
+                    continue
+                # Interleave: the sound up to this packet's time goes first.
+                upto = min(len(samples), int(float(packet.dts * vin.time_base) * AUDIO_RATE) + frame_size)
+                while sent < upto:
+                    sent = _mux_audio(dst, aout, samples, sent, frame_size)
+                packet.stream = vout
+                dst.mux(packet)
+            while sent < len(samples):
+                sent = _mux_audio(dst, aout, samples, sent, frame_size)
+            for packet in aout.encode():
+                dst.mux(packet)
+        os.replace(out_path, path)
+    except BaseException:
+        out_path.unlink(missing_ok=True)
+        raise
+
+
+def _mux_audio(dst, stream, samples, sent: int, frame_size: int) -> int:
+    import av
+
+    chunk = samples[sent : sent + frame_size]
+    frame = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
+    frame.sample_rate = AUDIO_RATE
+    frame.pts = sent
+    for packet in stream.encode(frame):
+        dst.mux(packet)
+    return sent + chunk.shape[0]

@@ -582,7 +582,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
             self.open_project_path(folder)
 
     def open_demo(self, folder: str | Path | None = None, trailers: int = 8,
-                  seconds: float = 20.0) -> Task | None:
+                  seconds: float = 20.0, sound: bool = True) -> Task | None:
         """Open the demo project, making it first (in a worker, with progress) if need be."""
         folder = Path(folder) if folder else demo_folder()
         if is_project(folder):
@@ -593,7 +593,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         self.close_project()
         self.busy_page.begin("Making the demo project…")
         self.pages.setCurrentWidget(self.busy_page)
-        task = Task(make_demo_atomically, folder, trailers, seconds, name="demo")
+        task = Task(make_demo_atomically, folder, trailers, seconds, sound, name="demo")
         task.sigProgress.connect(self.busy_page.update_progress)
         task.sigFinished.connect(lambda path: self.open_project_path(path))
         task.sigErrored.connect(lambda exc: self._demo_failed(exc, task))

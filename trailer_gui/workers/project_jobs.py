@@ -49,7 +49,8 @@ def add_videos(progress, folder: Path, paths: list[str]) -> AddResult:
     return result
 
 
-def make_demo_atomically(progress, folder: Path, trailers: int, seconds: float) -> Path:
+def make_demo_atomically(progress, folder: Path, trailers: int, seconds: float,
+                         sound: bool = True) -> Path:
     """Make the demo in ``<folder>.part`` and rename it into place when complete."""
     from ..core.demo import make_demo
 
@@ -58,7 +59,7 @@ def make_demo_atomically(progress, folder: Path, trailers: int, seconds: float) 
     shutil.rmtree(part, ignore_errors=True)
     part.parent.mkdir(parents=True, exist_ok=True)
     try:
-        make_demo(part, trailers=trailers, seconds=seconds, progress=progress).close()
+        make_demo(part, trailers=trailers, seconds=seconds, progress=progress, sound=sound).close()
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
         os.replace(part, folder)
