@@ -270,7 +270,7 @@ def test_missing_file_shows_an_error_and_the_app_goes_on(qtbot, player, video, t
 def test_a_file_that_is_not_a_video_shows_an_error(qtbot, player, tmp_path):
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"this is not a video at all" * 100)
-    with qtbot.waitSignal(player.sigError, timeout=5000):
+    with qtbot.waitSignal(player.sigError, timeout=15_000):
         player.open(junk, 10, FPS)
     assert player.error() and player.view.message() == player.error()
 

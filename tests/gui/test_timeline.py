@@ -8,7 +8,6 @@ come faster than its ``mouseRateLimit``.
 
 from __future__ import annotations
 
-import sys
 import time
 
 import numpy as np

@@ -57,8 +57,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from PySide6 import QtCore, QtGui
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6 import QtGui
+from PySide6.QtCore import Signal, Slot
+
+from .mailbox import MailboxWorker
 
 Clock = Callable[[], float]
 
@@ -185,7 +187,7 @@ class _Cancelled(Exception):
     pass
 
 
-class FrameSource(QObject):
+class FrameSource(MailboxWorker):
     """Decodes frames of one video in its own thread. Create with ``FrameSource.start(path)``.
 
     Signals (emitted from the decoder thread, delivered queued to GUI objects):
@@ -217,15 +219,10 @@ class FrameSource(QObject):
         self._path = str(path)
         self._reader_factory = reader_factory or _open_reader
         self._reader = None
-        self._cond = threading.Condition()
-        self._cmd: object | None = None  # the mailbox: newest command wins
-        self._serial = 0  # bumps on every command; running work checks it to stop early
-        self._quit = False
         self._auto_session = 0
         self._in_flight = 0
         self._stats = _Stats()
         self._speed_update: tuple[float, Clock | None] | None = None
-        self._thread: QtCore.QThread | None = None
 
     # ----------------------------------------------------------------- life cycle
 
@@ -243,34 +240,8 @@ class FrameSource(QObject):
             # first frame (and QTest.qWait in PySide6 6.11 never releases the GIL at all).
             import trailer_gui.core.video  # noqa: F401
         source = cls(path, reader_factory, acknowledge)
-        thread = QtCore.QThread()
-        thread.setObjectName(f"FrameSource({path})")
-        source._thread = thread
-        source.moveToThread(thread)
-        thread.started.connect(source.run)
-        thread.start()
+        source._launch(f"FrameSource({path})")
         return source
-
-    def thread_handle(self) -> QtCore.QThread | None:
-        return self._thread
-
-    def is_running(self) -> bool:
-        return self._thread is not None and self._thread.isRunning()
-
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop the loop, end the thread and wait for it. Safe to call more than once."""
-        with self._cond:
-            self._quit = True
-            self._serial += 1
-            self._cond.notify_all()
-        thread = self._thread
-        if thread is None:
-            return True
-        thread.quit()
-        ok = thread.wait(timeout_ms)
-        if ok:
-            self._thread = None
-        return bool(ok)
 
     # ------------------------------------------------------- commands (any thread)
 
@@ -357,12 +328,6 @@ class FrameSource(QObject):
                 "first": s.first,
                 "last": s.last,
             }
-
-    def _post(self, cmd) -> None:
-        with self._cond:
-            self._cmd = cmd
-            self._serial += 1
-            self._cond.notify_all()
 
     # ------------------------------------------------------------ the thread's loop
 

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from PySide6 import QtCore, QtGui
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 
 from .decoder import rgb_to_qimage
+from .mailbox import MailboxWorker
 
 
 def _open_reader(path: str):
@@ -65,7 +66,7 @@ def runs(frames: list[int]) -> list[tuple[int, int, int]]:
     return out
 
 
-class ThumbnailSource(QObject):
+class ThumbnailSource(MailboxWorker):
     """Makes thumbnails in its own thread. Create with ``ThumbnailSource.start()``.
 
     Signals (from the worker thread, delivered queued):
@@ -80,12 +81,7 @@ class ThumbnailSource(QObject):
     def __init__(self, reader_factory: Callable[[str], object] | None = None):
         super().__init__()
         self._reader_factory = reader_factory or _open_reader
-        self._cond = threading.Condition()
-        self._cmd: _Request | None = None
-        self._serial = 0
-        self._quit = False
         self._throttle_s = 0.0
-        self._thread: QtCore.QThread | None = None
         self.made = 0  # thumbnails made (for tests and statistics)
         self.worker_threads: set[int] = set()  # idents of the threads that decoded
 
@@ -94,30 +90,8 @@ class ThumbnailSource(QObject):
         if reader_factory is None:
             import trailer_gui.core.video  # noqa: F401  (import on the GUI thread, see decoder)
         source = cls(reader_factory)
-        thread = QtCore.QThread()
-        thread.setObjectName("ThumbnailSource")
-        source._thread = thread
-        source.moveToThread(thread)
-        thread.started.connect(source.run)
-        thread.start(QtCore.QThread.Priority.LowPriority)
+        source._launch("ThumbnailSource", QtCore.QThread.Priority.LowPriority)
         return source
-
-    def is_running(self) -> bool:
-        return self._thread is not None and self._thread.isRunning()
-
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        with self._cond:
-            self._quit = True
-            self._serial += 1
-            self._cond.notify_all()
-        thread = self._thread
-        if thread is None:
-            return True
-        thread.quit()
-        ok = thread.wait(timeout_ms)
-        if ok:
-            self._thread = None
-        return bool(ok)
 
     # ---------------------------------------------------------------- commands (any thread)
     def request(self, gen: int, path, frames: list[int], height: int) -> None:
@@ -132,12 +106,6 @@ class ThumbnailSource(QObject):
     def set_throttle(self, seconds: float) -> None:
         with self._cond:
             self._throttle_s = max(0.0, float(seconds))
-            self._cond.notify_all()
-
-    def _post(self, cmd) -> None:
-        with self._cond:
-            self._cmd = cmd
-            self._serial += 1
             self._cond.notify_all()
 
     # ---------------------------------------------------------------- the thread's loop
