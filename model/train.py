@@ -42,7 +42,7 @@ import tensorflow as tf
 from . import data as D
 from .build import build_model, compile_model, output_names
 from .config import MONITORS, TrainConfig
-from .distribute import resolve_strategy
+from .distribute import fix_keras_multi_worker_build, resolve_strategy
 from .errors import ModelConfigError, ModelDataError, ModelRunError, TrainingDivergedError
 from .files import (CONFIG_FILE, HISTORY_FILE, METRICS_FILE, MODEL_FILE, RUN_FILES,
                     read_history, read_run_config, save_model_atomic, write_json_atomic)
@@ -161,8 +161,10 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
     # Nothing has been written yet.  From here on, a failure before the first saved model
     # removes what this call wrote.
     created_dir = not out_dir.exists()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # Non-chief workers of a multi-worker run write to a scratch folder.
+    # Non-chief workers of a multi-worker run write to a scratch folder (and leave no empty
+    # run folder on their machine, nor in a folder shared with the chief).
+    if is_chief:
+        out_dir.mkdir(parents=True, exist_ok=True)
     files_dir = out_dir if is_chief else Path(tempfile.mkdtemp(prefix="trailer-worker-"))
     run = _Run(files_dir, emit)
     try:
@@ -182,6 +184,7 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
                     raise ModelConfigError(f"model_options: {exc}") from None
                 optimizer = None
             compile_model(model, pos_w, config.lr, optimizer)
+        fix_keras_multi_worker_build(model, strategy)
         run_config = {
             "train": config.to_dict(),
             "model": model_options,

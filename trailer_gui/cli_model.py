@@ -56,7 +56,10 @@ def cmd_train(args):
     result = train_project(project, overrides, init_from=args.from_run, resume=args.resume,
                            ids=args.ids, listener=_print_event, progress=_progress())
     state = "stopped" if result.stopped else "finished"
-    print(f"training {state}: {result.run_dir} (best epoch {result.best_epoch})")
+    if not (result.run_dir / "model.keras").is_file() and args.strategy == "multiworker":
+        print(f"training {state}: this worker's part is done; the chief wrote the run")
+    else:
+        print(f"training {state}: {result.run_dir} (best epoch {result.best_epoch})")
     return 0
 
 
