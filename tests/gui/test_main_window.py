@@ -401,3 +401,13 @@ def test_opening_a_trailer_with_sound_keeps_the_terminal_quiet(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "LoadedMedia"
     assert "Input #0" not in out.stderr and "symbolsresolver" not in out.stderr, out.stderr
+
+
+def test_first_run_gives_the_timeline_room_to_paint(make_window, demo_project):
+    """Without a saved layout the player's size hint would take nearly all the height and
+    leave lanes too thin to paint; the first layout gives the timeline a good share."""
+    window = make_window(demo_project)
+    player, timeline = window.right_splitter.sizes()
+    lanes = len(window.state.genres)
+    assert timeline >= 0.3 * (player + timeline), (player, timeline)
+    assert timeline / lanes >= 25  # px a lane, filmstrip and ruler included

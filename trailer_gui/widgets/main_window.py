@@ -64,6 +64,9 @@ class AppState:
     editor: LabelEditor | None = None
 
 
+TIMELINE_FIRST_HEIGHT = 330  # px given to the timeline on first run (then the user's split)
+
+
 class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWindow):
     def __init__(self, project_path: str | Path | None = None, prefs: Prefs | None = None):
         super().__init__()
@@ -191,6 +194,12 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
             state = self.prefs.window_bytes(key)
             if state is not None:
                 splitter.restoreState(state)
+            elif splitter is self.right_splitter:
+                # First run: the player's size hint would take nearly all the height and
+                # leave ~18 px lanes; painting wants lanes of ~30 px (6 lanes, filmstrip, ruler).
+                right = max(400, self.height() - 110)  # less menu, toolbar and status bar
+                timeline = min(TIMELINE_FIRST_HEIGHT, right // 2)
+                splitter.setSizes([right - timeline, timeline])
         state = self.prefs.window_bytes("state")
         if state is not None:
             self.restoreState(state)
