@@ -10,14 +10,17 @@ Run folder (out_dir = PROJECT/models/<run>/), every file written atomically:
 Events (dicts) sent to `listener`, from the training thread:
     {"event": "stage", "stage": "checking data"|"building model"|"tracing"|"training"|
                        "validating"|"saving", ...}
-    {"event": "batch", "epoch", "epochs", "batch", "batches", "loss", "frames_per_s", "eta_s"}
+    {"event": "batch", "epoch", "epochs", "batch", "batches", "loss", "batch_loss",
+                       "frames_per_s", "eta_s"}
     {"event": "epoch", "epoch", "epochs", "loss", "val_loss", "metrics", "frames_per_s",
                        "eta_s", "best", "best_epoch", "seconds", "partial"}
     {"event": "done", "stopped", "run_dir", "best_epoch", "epochs_done", "metrics"}
     {"event": "error", "type", "message"}   (then the exception propagates)
 `epoch` counts from 1 and continues across resumed runs; `epochs` is the last epoch number
 this call will reach; `batch` counts from 1 within the epoch.  `loss` in batch events is
-Keras' running mean over the epoch so far.
+Keras' running mean over the epoch so far; `batch_loss` is this batch's own loss (recovered
+from the running means), which plots without the jumps a running mean makes at each
+epoch's start.
 
 `stop` is any object with ``is_set()`` (a threading.Event, or a `model.monitor.
 TrainingMonitor`).  It is checked after every batch: the epoch ends there, is validated and
@@ -304,6 +307,7 @@ class _Progress(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
         self.batches = 0
+        self._running_loss = 0.0
         self.epoch_start = self._last = time.perf_counter()
         self.train_s = 0.0
 
@@ -339,9 +343,12 @@ class _Progress(keras.callbacks.Callback):
             self.diverged = (self.epoch + 1, self.batches, loss)
             self.model.stop_training = True
             return
+        # Keras reports the mean over the epoch's batches so far: k*m_k - (k-1)*m_(k-1).
+        batch_loss = self.batches * loss - (self.batches - 1) * self._running_loss
+        self._running_loss = loss
         self.emit({
             "event": "batch", "epoch": self.epoch + 1, "epochs": self.last_epoch,
-            "batch": self.batches, "batches": self.steps, "loss": loss,
+            "batch": self.batches, "batches": self.steps, "loss": loss, "batch_loss": batch_loss,
             "frames_per_s": self.frames_per_s(), "eta_s": self.eta_s(),
         })
         if self.stop is not None and self.stop.is_set():

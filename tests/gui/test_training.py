@@ -315,3 +315,24 @@ def test_settings_in_the_panel_are_the_projects(make_window, demo_project, qtbot
     with Project.open(demo_project) as p:
         config = T.get_config(p)
     assert config["epochs"] == 7 and config["size"] == "24x32" and config["mix"] == 0.0
+
+
+def test_training_loss_curve_has_no_jumps_at_epoch_starts(qtbot):
+    """Keras' running mean restarts each epoch; the panel plots each batch's own loss,
+    smoothed, so a steady loss draws a flat line across epochs."""
+    from trailer_gui.widgets.training_panel import TrainingPanel
+
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    for epoch in (1, 2):
+        for batch in range(1, 5):
+            # batch losses 2, 2, 2, 2: the running mean is 2 throughout, batch_loss too
+            panel.add_event({"event": "batch", "epoch": epoch, "batch": batch, "batches": 4,
+                             "loss": 2.0, "batch_loss": 2.0})
+    panel.add_event({"event": "batch", "epoch": 3, "batch": 1, "batches": 4,
+                     "loss": 8.0, "batch_loss": 8.0})  # one outlier batch
+    panel.redraw()
+    xs, ys = panel.batch_curve.getData()
+    assert list(xs[:5]) == [0.25, 0.5, 0.75, 1.0, 1.25]
+    assert all(y == 2.0 for y in ys[:-1])
+    assert 2.0 < ys[-1] < 4.0  # smoothed, not a spike to 8

@@ -63,6 +63,11 @@ def test_events(trained_run):
     assert epoch["val_loss"] > 0 and epoch["frames_per_s"] > 0
     stages = [e["stage"] for e in events if e["event"] == "stage"]
     assert stages[:4] == ["checking data", "building model", "tracing", "training"]
+    # Each batch's own loss: over an epoch they average to Keras' running mean at its end.
+    for n in range(1, 7):
+        own = [e["batch_loss"] for e in events if e["event"] == "batch" and e["epoch"] == n]
+        last = [e["loss"] for e in events if e["event"] == "batch" and e["epoch"] == n][-1]
+        assert len(own) == 25 and abs(sum(own) / len(own) - last) < 1e-3 * max(1.0, last)
 
 
 def test_stop_request_from_another_thread(dataset_dir, tmp_path):

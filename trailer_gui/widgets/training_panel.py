@@ -29,6 +29,7 @@ SETTING_TIPS = {
     "stride": "Export every Nth frame (predictions are mapped back to every frame)",
 }
 METRIC_KEYS = ("precision", "recall", "f1", "ap")
+BATCH_SMOOTHING = 0.15  # weight of the newest batch in the plotted training loss
 CURVE_BG = "#202124"
 
 
@@ -179,7 +180,7 @@ class TrainingPanel(QtWidgets.QWidget):
         legend = item.addLegend(offset=(-4, 4), labelTextSize="8pt")
         legend.setBrush(pg.mkBrush(32, 33, 36, 200))
         self.batch_curve = item.plot([], [], pen=pg.mkPen((138, 180, 248, 150), width=1),
-                                     name="train (batches)")
+                                     name="train (batches, smoothed)")
         self.loss_curve = item.plot([], [], pen=pg.mkPen((138, 180, 248), width=2), symbol="o",
                                     symbolSize=5, symbolBrush=(138, 180, 248), name="train")
         self.val_curve = item.plot([], [], pen=pg.mkPen((253, 214, 99), width=2), symbol="t",
@@ -369,8 +370,12 @@ class TrainingPanel(QtWidgets.QWidget):
         kind = event.get("event")
         if kind == "batch" and event.get("batches"):
             x = event["epoch"] - 1 + event["batch"] / event["batches"]
-            loss = event.get("loss")
+            loss = event.get("batch_loss", event.get("loss"))
             if loss is not None and math.isfinite(loss):
+                # Each batch's own loss, smoothed across epochs (an exponential moving
+                # average): Keras' running mean restarts every epoch and made a saw-tooth.
+                if self._batches:
+                    loss = BATCH_SMOOTHING * loss + (1 - BATCH_SMOOTHING) * self._batches[-1][1]
                 self._batches.append((x, loss))
         elif kind == "epoch":
             self._epochs[int(event["epoch"])] = {
