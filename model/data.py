@@ -46,6 +46,9 @@ class TrailerInfo:
     source_indices: tuple[int, ...] | None
     stride: int
     fps: float | None
+    # Exported frames where a new shot starts (manifest "cuts"; empty when unknown).
+    # Prediction starts the recurrent state afresh there, as training windows start it.
+    cuts: tuple[int, ...] = ()
 
     def source_index_array(self) -> np.ndarray:
         """Source-video frame index of every exported frame."""
@@ -283,12 +286,18 @@ def _check_trailer(folder: Path, entry: dict, n_genres: int, size) -> TrailerInf
     labelled = entry.get("labelled")
     if labelled is None:
         labelled = any(positives)
+    cuts = entry.get("cuts") or []
+    if not (isinstance(cuts, list) and all(_is_int(c) and 0 < c < frames for c in cuts)
+            and all(b > a for a, b in zip(cuts, cuts[1:]))):
+        raise ModelDataError(
+            f"{folder / MANIFEST}: trailer {tid} cuts must be increasing frame numbers "
+            f"from 1 to {frames - 1}, got {str(cuts)[:80]}")
     return TrailerInfo(
         id=tid, scene_path=spath, category_path=cpath, frames=frames, rows=rows, cols=cols,
         genres=n_genres, labelled=bool(labelled), positives=positives,
         source_frames=int(source_frames),
         source_indices=tuple(indices) if indices is not None else None,
-        stride=stride, fps=entry.get("fps"),
+        stride=stride, fps=entry.get("fps"), cuts=tuple(int(c) for c in cuts),
     )
 
 

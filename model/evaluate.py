@@ -27,6 +27,6 @@ def evaluate(run_dir, dataset_dir, ids=None, threshold=0.5, chunk=DEFAULT_CHUNK)
             raise ModelDataError(f"{dataset_dir}: no labelled trailer to evaluate")
     reader = WindowReader(infos)
     predictor = Predictor(model, chunk)
-    probs = [predictor.predict(reader.scene(i.id)) for i in infos]
+    probs = [predictor.predict(reader.scene(i.id), i.cuts) for i in infos]
     truth = [reader.labels(i.id) for i in infos]
     return per_genre_metrics(np.concatenate(truth), np.concatenate(probs), genres, threshold)

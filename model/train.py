@@ -387,7 +387,8 @@ class _Validator(keras.callbacks.Callback):
         if self.val_ids:
             probs, truth = [], []
             for tid in self.val_ids:
-                probs.append(self.predictor.predict(self.reader.scene(tid)))
+                probs.append(self.predictor.predict(self.reader.scene(tid),
+                                                    self.reader.infos[tid].cuts))
                 truth.append(self.reader.labels(tid))
             probs, truth = np.concatenate(probs), np.concatenate(truth)
             metrics = per_genre_metrics(truth, probs, self.genres, self.config.threshold)

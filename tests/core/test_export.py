@@ -176,3 +176,25 @@ def test_peak_memory_does_not_grow_with_trailer_length(tmp_path):
     scene_bytes_long = 160 * 3 * 64 * 64
     assert peaks[1] < peaks[0] * 1.5 + 200_000, peaks
     assert peaks[1] < scene_bytes_long, "the scene was held in memory"
+
+
+def test_the_manifest_names_each_trailers_shot_cuts_in_exported_frames(project_with_videos):
+    """Prediction restarts the recurrent state at shot cuts; the model package reads only
+    the dataset folder, so the export writes them there (as exported frame numbers)."""
+    from trailer_gui.core.export import exported_cuts
+
+    proj = project_with_videos
+    assert exported_cuts([7, 8, 9, 21], stride=3, frames=10) == [3, 7]  # 7, 8, 9 -> 3; 21 -> 7
+    assert exported_cuts(None, 1, 10) == [] and exported_cuts([0, 10], 1, 10) == []
+    proj.set_cuts(0, [10, 20])
+    settings = ExportSettings(size=(8, 8), stride=2)
+    export_dataset(proj, settings)
+    out = proj.folder / "dataset"
+    trailers = {t["id"]: t for t in json.loads((out / "manifest.json").read_text())["trailers"]}
+    assert trailers[0]["cuts"] == [5, 10]
+    # cuts found later reach the manifest without re-exporting the frames
+    proj.set_cuts(1, [4])
+    again = export_dataset(proj, settings)
+    assert again.skipped == [0, 1]
+    trailers = {t["id"]: t for t in json.loads((out / "manifest.json").read_text())["trailers"]}
+    assert trailers[1]["cuts"] == [2]

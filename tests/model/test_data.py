@@ -103,6 +103,11 @@ def _corrupt(folder, how):
     if how == "manifest not json":
         (folder / "manifest.json").write_text("{not json")
         return "manifest.json"
+    if how == "manifest cuts":
+        m = json.loads((folder / "manifest.json").read_text())
+        m["trailers"][1]["cuts"] = [12, 5]  # not increasing
+        (folder / "manifest.json").write_text(json.dumps(m))
+        return "manifest.json"
     if how == "manifest genres":
         m = json.loads((folder / "manifest.json").read_text())
         m["genres"] = "comedy"
@@ -115,7 +120,7 @@ BAD = [
     "missing scene", "missing category", "frame counts differ", "wrong genre count",
     "scene dtype", "category dtype", "scene rank", "category rank", "channels", "image size",
     "labels not 0/1", "pickled object array", "truncated file", "manifest frames",
-    "manifest not json", "manifest genres",
+    "manifest not json", "manifest genres", "manifest cuts",
 ]
 
 

@@ -28,6 +28,19 @@ def test_chunks_carry_state_so_result_equals_one_pass(tiny_model):
     np.testing.assert_allclose(predict(tiny_model, scene, chunk=64), whole, atol=1e-5)
 
 
+def test_state_starts_afresh_at_each_cut(tiny_model):
+    """With cuts, each shot is predicted as if it were a trailer of its own: the state of
+    the shot before does not carry over (training windows also start from a fresh state)."""
+    scene = np.random.default_rng(1).integers(0, 256, (30, 3, 16, 16), dtype=np.uint8)
+    predictor = Predictor(tiny_model, chunk=8)
+    shots = np.concatenate([predictor.predict(scene[a:b]) for a, b in ((0, 11), (11, 19), (19, 30))])
+    with_cuts = predictor.predict(scene, cuts=[19, 11, 0, 30, 11])  # unsorted, repeats, ends
+    np.testing.assert_allclose(with_cuts, shots, atol=1e-6)
+    carried = predictor.predict(scene)
+    np.testing.assert_allclose(carried[:11], with_cuts[:11], atol=1e-6)  # before the first cut
+    assert np.abs(carried[11:] - with_cuts[11:]).max() > 1e-4
+
+
 @pytest.mark.parametrize("scene, problem", [
     (np.zeros((4, 3, 16, 16), np.float32), "dtype"),
     (np.zeros((4, 16, 16, 3), np.uint8), "shape"),

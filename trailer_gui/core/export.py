@@ -192,6 +192,9 @@ def export_dataset(
     for video, labels, scene_key, label_key, scene_ok, label_ok in plan:
         if scene_ok and label_ok:
             report.skipped.append(video.id)
+            # Cuts may have been detected since (trailer shots, or an export at another size).
+            entries[video.id]["cuts"] = exported_cuts(project.cuts(video.id), settings.stride,
+                                                      entries[video.id]["frames"])
             continue
         if not scene_ok:
             def step(n, _base=done):
@@ -214,17 +217,27 @@ def export_dataset(
     return report
 
 
+def exported_cuts(cuts, stride: int, frames: int) -> list[int]:
+    """Source-frame shot cuts as exported frames: the first exported frame of each shot
+    (a shot shorter than the stride that exports no frame of its own is dropped)."""
+    out = sorted({-(-int(c) // stride) for c in cuts or ()})
+    return [c for c in out if 0 < c < frames]
+
+
 def _entry(project, video, labels, settings, scene_key, label_key) -> dict:
+    frames = len(source_indices(video, settings.stride))
     return {
         "id": video.id,
         "video": project._stored_path(video.path),
-        "frames": len(source_indices(video, settings.stride)),
+        "frames": frames,
         "source_frames": video.frames,
         "source_indices": None,  # derived from the stride: range(0, source_frames, stride)
         "fps": video.fps,
         "labelled": bool(labels.any()),
         "scene_key": scene_key,
         "label_key": label_key,
+        # Exported frames where a shot starts: prediction restarts the recurrent state there.
+        "cuts": exported_cuts(project.cuts(video.id), settings.stride, frames),
     }
 
 

@@ -257,7 +257,8 @@ def predict_project(
         indices = entry.get("source_indices") or list(range(0, entry["source_frames"], stride))
         scene_path = project.folder / "dataset" / f"scene_{vid}.npy"
         scene = check_scene(open_npy(scene_path, "scene"), predictor.geometry, str(scene_path))
-        probs = to_source_frames(predictor.predict(scene), np.asarray(indices), entry["source_frames"])
+        probs = to_source_frames(predictor.predict(scene, entry.get("cuts") or ()),
+                                 np.asarray(indices), entry["source_frames"])
         probs = np.clip(np.asarray(probs, dtype=np.float32), 0.0, 1.0)
         path = out / f"pred_{vid}.npy"
         atomic_save_npy(path, probs)
