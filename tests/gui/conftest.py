@@ -20,6 +20,13 @@ for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
 import pytest  # noqa: E402
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
+# The app's own logging rules (trailer_gui.app.create_application): no FFmpeg stream dumps
+# in the test log when a trailer with sound is opened.
+if not os.environ.get("QT_LOGGING_RULES"):
+    from trailer_gui.app import QUIET_MULTIMEDIA_RULES  # noqa: E402
+
+    QtCore.QLoggingCategory.setFilterRules(QUIET_MULTIMEDIA_RULES)
+
 QtCore.QSettings.setDefaultFormat(QtCore.QSettings.IniFormat)
 QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope, str(_TMP / "settings"))
 QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.SystemScope, str(_TMP / "settings-system"))
