@@ -8,6 +8,9 @@ In one run, on the same synthetic input (one tf.data pipeline per model, same se
   * training frames/s and first-step seconds of the project's model (fast=True) and of the
     seed's model built literally (channels-last), and their ratio;
   * prediction frames/s of both (whole trailer, chunks carrying state);
+  * frames/s of the training input pipeline alone, plain and with the default augmentation
+    and mixing (it runs in one Python thread and must stay ahead of training);
+  * prediction frames/s with the state carried over a whole trailer and restarted at cuts;
   * peak memory of `model.train.train` on a trailer and on a 10x longer one, each in a fresh
     process: peak RSS (includes file pages of the memory-mapped scene that were touched, which
     the kernel can drop) and peak anonymous memory (what the process really holds).
@@ -153,6 +156,34 @@ def main():
     (f1, t1, p1, _), (f2, t2, p2, _) = rows["project (fast)"], rows["seed literal"]
     print(f"\nratio project/seed: training {t1 / t2:.2f}x faster, first step {f2 / f1:.2f}x "
           f"shorter, prediction {p1 / p2:.2f}x faster")
+
+    # The input pipeline runs in one Python thread: it must stay well ahead of training.
+    print("\ninput pipeline alone (windows made, augmented and mixed in NumPy):")
+    for label, augment, mix in (("plain", 0.0, 0.0), ("augment 1 + mix 0.5 (default)", 1.0, 0.5)):
+        ds = train_dataset(reader, [0, 1], window=args.window, batch=args.batch, steps=1000,
+                           seed=0, first_epoch=0, output_names=[f"cat_{g}" for g in range(6)],
+                           augment=augment, mix=mix)
+        it = iter(ds)
+        next(it)
+        t = time.perf_counter()
+        for _ in range(30):
+            next(it)
+        print(f"  {label:30s} {30 * frames_per_batch / (time.perf_counter() - t):8.0f} frames/s "
+              f"(training above: {t1:.0f})", flush=True)
+
+    # Prediction restarting the recurrent state at shot cuts pads each shot to whole chunks.
+    predictor_model = compile_model(build_model(args.size, args.size), [2.0] * 6)
+    from model.predict import Predictor
+
+    predictor = Predictor(predictor_model, args.chunk)
+    predictor.predict(scene[: args.chunk])
+    cuts = list(range(48, len(scene), 48))  # a cut every 2 s at 24 fps
+    print("\nprediction over the whole trailer (project model):")
+    for label, c in (("state carried", ()), (f"restart at {len(cuts)} cuts", cuts)):
+        t = time.perf_counter()
+        predictor.predict(scene, c)
+        print(f"  {label:30s} {len(scene) / (time.perf_counter() - t):8.0f} frames/s",
+              flush=True)
 
     if args.window_sweep:
         print("\nwindow sweep (project model):")
