@@ -55,6 +55,18 @@ def test_uncertain_places_are_runs_ranked_by_how_unsure():
     assert P.uncertain_places(np.zeros((0, 2)), 0.5) == []
 
 
+def test_trailer_note_says_how_far_to_trust_the_model():
+    probs = np.full((10, 2), 0.1, np.float32)
+    probs[:5, 0] = 0.9
+    labels = np.zeros((10, 2), bool)
+    labels[:4, 0] = True  # frame 4 disagrees
+    assert P.trailer_note(probs, labels, 0.5) == "model agrees 90%"
+    unlabelled = np.zeros((10, 2), bool)
+    assert P.trailer_note(probs, unlabelled, 0.5) == "model is sure"
+    probs[2, 1] = probs[7, 1] = probs[8, 1] = 0.45  # two unsure places
+    assert P.trailer_note(probs, unlabelled, 0.5) == "2 places to check"
+
+
 def test_most_uncertain_and_accepted_labels():
     probs = np.array([[0.1, 0.9], [0.45, 0.2], [0.8, 0.52], [0.0, 1.0]], np.float32)
     assert P.most_uncertain(probs, 0.5) == (2, 1)

@@ -336,3 +336,27 @@ def test_training_loss_curve_has_no_jumps_at_epoch_starts(qtbot):
     assert list(xs[:5]) == [0.25, 0.5, 0.75, 1.0, 1.25]
     assert all(y == 2.0 for y in ys[:-1])
     assert 2.0 < ys[-1] < 4.0  # smoothed, not a spike to 8
+
+
+def test_the_trailer_list_says_where_the_model_agrees_and_where_it_is_unsure(
+        make_window, predicted_demo, qtbot):
+    """What to label next, at a glance: labelled trailers show how often the model agrees,
+    unlabelled ones how many places it is unsure about; fixing labels updates the line."""
+    folder, labels, probs = predicted_demo
+    unlabelled = np.full((48, 6), 0.1, np.float32)
+    unlabelled[20:25, 2] = 0.55  # one unsure place
+    write_prediction(folder, 2, unlabelled)
+    window = make_window(folder)
+    rows = window.video_list
+    assert rows.row(0).model_note == "model agrees 90%"  # frames 10-13 and 30 of 48 differ
+    assert rows.row(1).model_note == ""  # no prediction
+    assert rows.row(2).model_note == "1 place to check"
+    assert "model agrees 90%" in rows.row(0).tooltip(window.state.genres)
+
+    window.timeline.set_selection(10, 14)
+    key(qtbot, window, Qt.Key_1)  # fix where they differ
+    window.autosaver.flush()
+    qtbot.waitUntil(lambda: rows.row(0).model_note == "model agrees 98%", timeout=3000)
+
+    window.actions.toggle_predictions.trigger()  # predictions hidden: no notes
+    assert rows.row(0).model_note == "" and rows.row(2).model_note == ""

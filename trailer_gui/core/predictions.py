@@ -247,6 +247,30 @@ def uncertain_places(probs: np.ndarray, threshold: float,
     return [(frame, g) for _, frame, g in places]
 
 
+def unsure_place_count(probs: np.ndarray, threshold: float,
+                       margin: float = UNCERTAIN_MARGIN) -> int:
+    """How many runs of frames have some genre within `margin` of the threshold."""
+    p = np.asarray(probs, dtype=np.float32)
+    if not p.size:
+        return 0
+    return len(segment_starts(np.abs(p - threshold).min(axis=1) < margin))
+
+
+def trailer_note(probs: np.ndarray, labels: np.ndarray, threshold: float) -> str:
+    """One line for the trailer list: what to label next at a glance.
+
+    A labelled trailer: the share of frames where the thresholded prediction matches the
+    labels on every genre.  An unlabelled one: how many places the model is unsure about
+    (the places U walks through).  Short: it shares a line of the list with the labelled
+    share."""
+    labels = np.asarray(labels, dtype=bool)
+    if labels.any():
+        agree = 1.0 - disagreement(probs, labels, threshold).any(axis=1).mean()
+        return f"model agrees {100 * agree:.0f}%"
+    n = unsure_place_count(probs, threshold)
+    return f"{n} place{'s' if n != 1 else ''} to check" if n else "model is sure"
+
+
 def accepted_labels(probs: np.ndarray, threshold: float, start: int, stop: int) -> np.ndarray:
     """The labels that accepting the prediction over [start, stop) gives (all genres)."""
     start, stop = max(0, int(start)), min(len(probs), int(stop))
@@ -258,5 +282,5 @@ __all__ = [
     "load_run_prediction", "most_uncertain", "new_staging_dir", "next_disagreement",
     "predicted_ids", "predictions_dir", "previous_disagreement", "publish",
     "remove_stale_staging", "run_predictions_dir", "segment_starts", "thresholded",
-    "uncertain_places",
+    "trailer_note", "uncertain_places", "unsure_place_count",
 ]

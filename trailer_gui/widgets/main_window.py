@@ -284,6 +284,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
             rows.append(TrailerRow.from_labels(v, labels, problem))
         self.video_list.set_rows(rows, self.state.genres)
         self.video_list.set_current(self.state.video.id if self.state.video else None)
+        self.model_ctl.refresh_notes()  # the rows were remade: their model notes too
 
     # ==== trailers =========================================================================
     def select_video(self, video_id: int, frame: int = 0) -> bool:
@@ -488,6 +489,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         v, ed = self.state.video, self.editor
         if v is not None and ed is not None and v.id == video_id:
             self.video_list.update_row(TrailerRow.from_labels(v, ed.array))
+            self.model_ctl.refresh_note(video_id)
         self._update_saved_label()
 
     # ==== playback actions =================================================================

@@ -166,6 +166,7 @@ class ModelController(QtCore.QObject):
         self.panel.show_idle("Idle")
         self._show_run_history(self.shown_run)
         self.reload_prediction()
+        self.refresh_notes()
 
     def refresh_config(self) -> None:
         p = self.project
@@ -193,6 +194,31 @@ class ModelController(QtCore.QObject):
         self._update_hint()
         self.update_actions()
         self.sigOverlayUpdated.emit()
+
+    def refresh_notes(self) -> None:
+        """The trailer list's model notes ("model agrees 94%", "model unsure at 7 places")
+        from the shown run's predictions and the labels being edited."""
+        p, window = self.project, self.window
+        notes: dict[int, str] = {}
+        if p is not None and self.shown_run and self.overlay.shown:
+            genres = len(window.state.genres)
+            for v in p.videos():
+                pred = P.load_run_prediction(p, v.id, self.shown_run, v.frames, genres)
+                if pred is not None:
+                    labels = p.load_labels(v.id, window.state.annotator)
+                    notes[v.id] = P.trailer_note(pred.probs, labels, self.threshold)
+        window.video_list.set_model_notes(notes)
+
+    def refresh_note(self, video_id: int) -> None:
+        """The current trailer's note after its labels changed (from what is on screen)."""
+        ed, pred = self.window.editor, self.overlay.prediction
+        row = self.window.video_list.row(video_id)
+        if row is None or ed is None or pred is None or pred.video_id != video_id \
+                or not self.overlay.shown:
+            return
+        notes = {vid: self.window.video_list.row(vid).model_note for vid in self.window.video_list.ids()}
+        notes[video_id] = P.trailer_note(pred.probs, ed.array, self.threshold)
+        self.window.video_list.set_model_notes(notes)
 
     def _update_hint(self) -> None:
         hint = ""
@@ -228,6 +254,7 @@ class ModelController(QtCore.QObject):
         if self.job is None:
             self._show_run_history(name)
         self.reload_prediction()
+        self.refresh_notes()
         if self.overlay.prediction is None and self.window.state.video is not None:
             self.window.statusBar().showMessage(
                 f"No predictions of run {name} for this trailer: Predict this trailer or Predict all", 8000)
@@ -268,6 +295,7 @@ class ModelController(QtCore.QObject):
         if self.project is not None:
             self.project.set_setting(THRESHOLD_SETTING, f"{self.threshold:g}")
         self.panel.set_shown_options(self.overlay.shown, self.threshold)
+        self.refresh_notes()
 
     def set_shown(self, shown: bool) -> None:
         self.overlay.set_shown(shown)
@@ -275,6 +303,7 @@ class ModelController(QtCore.QObject):
         if a.isChecked() != shown:
             a.setChecked(shown)
         self.panel.set_shown_options(shown, self.threshold)
+        self.refresh_notes()
 
     # ==== jobs =============================================================================
     def busy(self) -> bool:
@@ -438,6 +467,7 @@ class ModelController(QtCore.QObject):
         if result.kind in ("train", "retrain"):
             self._show_run_history(result.run, keep_batches=True)
         self.reload_prediction()
+        self.refresh_notes()
         if result.kind == "retrain" and self.retrain_pressed_at is not None:
             self.last_retrain_s = time.perf_counter() - self.retrain_pressed_at
         if result.kind == "train":

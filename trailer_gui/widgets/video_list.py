@@ -7,6 +7,8 @@ A thin view: ``set_rows`` gives it what to show (computed from the store by the 
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +29,7 @@ class TrailerRow:
     counts: list[int] = field(default_factory=list)  # labelled frames per genre, project order
     any_labelled: int = 0  # frames with at least one genre
     problem: str = ""  # e.g. "file not found": shown in red
+    model_note: str = ""  # e.g. "model agrees 94%" (core.predictions.trailer_note)
 
     @classmethod
     def from_labels(cls, video, labels: np.ndarray, problem: str = "") -> "TrailerRow":
@@ -42,6 +45,8 @@ class TrailerRow:
         lines = [f"{self.name}  ({self.frames} frames, {self.fps:g} fps)"]
         if self.problem:
             lines.append(self.problem)
+        if self.model_note:
+            lines.append(self.model_note)
         for g, n in zip(genres, self.counts):
             pct = 100 * n / self.frames if self.frames else 0
             lines.append(f"{g.name:<9} {n:>6} frames  {pct:5.1f}%")
@@ -100,7 +105,9 @@ class _Delegate(QtWidgets.QStyledItemDelegate):
         else:
             painter.setPen(dim)
             pct = 100 * row.any_labelled / row.frames if row.frames else 0
-            text = f"{row.frames} frames · {pct:.0f}% labelled" if row.any_labelled else f"{row.frames} frames · unlabelled"
+            share = f"{pct:.0f}% labelled" if row.any_labelled else "unlabelled"
+            # With a model note the frame count gives way (it is in the tooltip).
+            text = f"{share} · {row.model_note}" if row.model_note else f"{row.frames} frames · {share}"
         painter.drawText(line2, Qt.AlignLeft | Qt.AlignVCenter, fm.elidedText(text, Qt.ElideRight, line2.width()))
 
         # line 3: one bar per genre, filled by the share of frames it covers
@@ -182,7 +189,16 @@ class VideoList(QtWidgets.QWidget):
     def update_row(self, row: TrailerRow) -> None:
         item = self._rows.get(row.id)
         if item is not None:
+            if not row.model_note:  # the labels changed; the model's note stays until redone
+                row.model_note = item.data(ROW_ROLE).model_note
             self._fill(item, row)
+
+    def set_model_notes(self, notes: dict[int, str]) -> None:
+        """The model's one-line note per trailer (missing ids: none)."""
+        for vid, item in self._rows.items():
+            row = item.data(ROW_ROLE)
+            if row.model_note != notes.get(vid, ""):
+                self._fill(item, dataclasses.replace(row, model_note=notes.get(vid, "")))
 
     def row(self, video_id: int) -> TrailerRow | None:
         item = self._rows.get(video_id)
