@@ -14,25 +14,13 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
 
-
-def wait(app, seconds: float, until=None) -> None:
-    """Run the event loop for up to ``seconds`` (a QEventLoop, not a processEvents loop)."""
-    from PySide6 import QtCore
-
-    loop = QtCore.QEventLoop()
-    deadline = time.monotonic() + seconds
-    timer = QtCore.QTimer(interval=10)
-    timer.timeout.connect(
-        lambda: (time.monotonic() > deadline or (until is not None and until())) and loop.quit())
-    timer.start()
-    loop.exec()
-    timer.stop()
+from qt_scratch import isolate, wait  # noqa: E402
 
 
 def main() -> int:
@@ -46,27 +34,21 @@ def main() -> int:
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     scratch = Path(tempfile.mkdtemp(prefix="trailer-gui-shot-"))
-    os.environ["XDG_CONFIG_HOME"] = str(scratch / "config")
-    os.environ["XDG_DATA_HOME"] = str(scratch / "data")
     try:
-        from PySide6 import QtCore
-
-        QtCore.QSettings.setDefaultFormat(QtCore.QSettings.IniFormat)
-        QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope,
-                                 str(scratch / "settings"))
+        isolate(scratch)
 
         from trailer_gui.app import create_application
         from trailer_gui.core.demo import make_demo
         from trailer_gui.widgets.main_window import MainWindow
 
         make_demo(scratch / "demo", trailers=args.trailers, seconds=args.seconds).close()
-        app = create_application()
+        app = create_application()  # noqa: F841  (kept alive while the window runs)
         window = MainWindow(scratch / "demo")
         width, height = (int(v) for v in args.size.lower().split("x"))
         window.resize(width, height)
         window.show()
         window.select_video(args.trailer)
-        wait(app, 1.0)
+        wait(1.0)
 
         editor, genres = window.editor, window.state.genres
         labels = editor.array
@@ -84,8 +66,8 @@ def main() -> int:
         window.player.seek(frame)
         window.timeline.set_selection(lo, hi + 1)
         window._update_actions()
-        wait(app, 5.0, until=lambda: window.player.shown_frame() == frame)
-        wait(app, 0.5)
+        wait(5.0, until=lambda: window.player.shown_frame() == frame)
+        wait(0.5)
         window.statusBar().showMessage(
             f"Frame {frame}: " + ", ".join(g.name for g, on in zip(genres, labels[frame]) if on))
 

@@ -37,16 +37,11 @@ def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     scratch = Path(tempfile.mkdtemp(prefix="trailer-gui-shot-"))
-    os.environ["XDG_CONFIG_HOME"] = str(scratch / "config")
-    os.environ["XDG_DATA_HOME"] = str(scratch / "data")
     try:
         from PySide6 import QtCore
+        from qt_scratch import isolate, wait
 
-        QtCore.QSettings.setDefaultFormat(QtCore.QSettings.IniFormat)
-        QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope,
-                                 str(scratch / "settings"))
-
-        from screenshot import wait
+        isolate(scratch)
 
         from trailer_gui.app import create_application
         from trailer_gui.core import training as T
@@ -57,19 +52,19 @@ def main() -> int:
         for key, value in (("size", args.frame_size), ("epochs", str(args.epochs))):
             T.set_config(project, key, value)
         project.close()
-        app = create_application()
+        app = create_application()  # noqa: F841  (kept alive while the window runs)
         window = MainWindow(scratch / "demo")
         width, height = (int(v) for v in args.size.lower().split("x"))
         window.resize(width, height)
         window.show()
         window.select_video(args.trailer)
-        wait(app, 1.0)
+        wait(1.0)
         ctl = window.model_ctl
         t0 = time.monotonic()
         done = []
         ctl.sigJobFinished.connect(lambda kind, result: done.append(result))
         ctl.retrain()
-        wait(app, 1800, until=lambda: bool(done) and ctl.job is None)
+        wait(1800, until=lambda: bool(done) and ctl.job is None)
         result = done[0] if done else None
         if result is None:
             print("retrain failed or timed out", file=sys.stderr)
@@ -88,14 +83,14 @@ def main() -> int:
             [f for f in range(len(counts)) if counts[f]] or [len(counts) // 3]
         frame = candidates[len(candidates) // 2]
         window.player.seek(frame)
-        wait(app, 5.0, until=lambda: window.player.shown_frame() == frame)
-        wait(app, 0.5)
+        wait(5.0, until=lambda: window.player.shown_frame() == frame)
+        wait(0.5)
         macro = (result.metrics or {}).get("macro", {})
         window.statusBar().showMessage(
             f"Run {result.run}: curves = predicted probability per genre, dashed = threshold, "
             f"red marks = prediction and labels differ (N / Shift+N / U)"
             + (f"; validation macro F1 {macro['f1']:.2f}" if macro.get("f1") is not None else ""))
-        wait(app, 0.3)
+        wait(0.3)
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         if not window.grab().save(str(out)):

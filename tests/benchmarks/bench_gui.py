@@ -30,6 +30,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+
+from qt_scratch import wait  # noqa: E402
 
 
 def pct(values, q):
@@ -69,8 +72,6 @@ def bench_startup(project: Path, runs: int, scratch: Path) -> None:
 
 
 def bench_seek(project: Path, seeks: int) -> None:
-    from PySide6 import QtCore
-
     from trailer_gui.app import create_application
     from trailer_gui.widgets.main_window import MainWindow
 
@@ -82,15 +83,7 @@ def bench_seek(project: Path, seeks: int) -> None:
     frames = video.frames
 
     def wait_for(pred, timeout_s=10.0):
-        loop = QtCore.QEventLoop()
-        timer = QtCore.QTimer(interval=1)
-        deadline = time.perf_counter() + timeout_s
-        timer.timeout.connect(lambda: (pred() or time.perf_counter() > deadline) and loop.quit())
-        timer.start()
-        if not pred():
-            loop.exec()
-        timer.stop()
-        if not pred():
+        if not wait(timeout_s, pred, interval_ms=1):  # 1 ms: the seek times are measured
             raise SystemExit("timed out waiting for a frame")
 
     def on_screen(f):

@@ -32,6 +32,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
 TICK_MS = 5
 
@@ -104,14 +105,10 @@ def main() -> None:
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-training-gui-"))
-    os.environ["XDG_CONFIG_HOME"] = str(scratch / "config")
-    os.environ["XDG_DATA_HOME"] = str(scratch / "data")
     try:
-        from PySide6 import QtCore
+        from qt_scratch import isolate, wait
 
-        QtCore.QSettings.setDefaultFormat(QtCore.QSettings.IniFormat)
-        QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope,
-                                 str(scratch / "settings"))
+        isolate(scratch)
         from trailer_gui.app import create_application
         from trailer_gui.core import training as T
         from trailer_gui.core.demo import make_demo
@@ -136,14 +133,7 @@ def main() -> None:
             ctl.train_overrides = {"steps_per_epoch": args.steps}
 
         def wait_for(pred, timeout_s=3600.0):
-            loop = QtCore.QEventLoop()
-            timer = QtCore.QTimer(interval=20)
-            deadline = time.perf_counter() + timeout_s
-            timer.timeout.connect(lambda: (pred() or time.perf_counter() > deadline) and loop.quit())
-            timer.start()
-            if not pred():
-                loop.exec()
-            timer.stop()
+            wait(timeout_s, pred, interval_ms=20)
 
         wait_for(lambda: window.player.shown_frame() == 0, 10)
         if args.play:

@@ -230,10 +230,7 @@ def uncertain_places(probs: np.ndarray, threshold: float,
     p = np.asarray(probs, dtype=np.float32)
     if not p.size:
         return []
-    distance = np.abs(p - threshold)
-    nearest = distance.min(axis=1)
-    genre = distance.argmin(axis=1)
-    inside = nearest < margin
+    nearest, genre, inside = _unsure_frames(p, threshold, margin)
     starts = segment_starts(inside)
     if not len(starts):
         frame, g = most_uncertain(p, threshold)
@@ -249,11 +246,20 @@ def uncertain_places(probs: np.ndarray, threshold: float,
 
 def unsure_place_count(probs: np.ndarray, threshold: float,
                        margin: float = UNCERTAIN_MARGIN) -> int:
-    """How many runs of frames have some genre within `margin` of the threshold."""
+    """How many runs of frames have some genre within `margin` of the threshold (the
+    places `uncertain_places` ranks)."""
     p = np.asarray(probs, dtype=np.float32)
     if not p.size:
         return 0
-    return len(segment_starts(np.abs(p - threshold).min(axis=1) < margin))
+    return len(segment_starts(_unsure_frames(p, threshold, margin)[2]))
+
+
+def _unsure_frames(p: np.ndarray, threshold: float, margin: float):
+    """Per frame: distance of the genre nearest the threshold, that genre, and whether it is
+    within `margin`."""
+    distance = np.abs(p - threshold)
+    nearest = distance.min(axis=1)
+    return nearest, distance.argmin(axis=1), nearest < margin
 
 
 def trailer_note(probs: np.ndarray, labels: np.ndarray, threshold: float) -> str:

@@ -284,7 +284,6 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
             rows.append(TrailerRow.from_labels(v, labels, problem))
         self.video_list.set_rows(rows, self.state.genres)
         self.video_list.set_current(self.state.video.id if self.state.video else None)
-        self.model_ctl.refresh_notes()  # the rows were remade: their model notes too
 
     # ==== trailers =========================================================================
     def select_video(self, video_id: int, frame: int = 0) -> bool:
@@ -666,6 +665,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
 
     def _on_videos_added(self, result: AddResult) -> None:
         self._refresh_list()
+        self.model_ctl.refresh_notes()  # the rows were remade
         n = len(result.added)
         self.statusBar().showMessage(f"Added {n} trailer{'s' * (n != 1)}", 5000)
         if result.added and self.state.video is None:
@@ -730,6 +730,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         self._leave_video()  # saves under the old name
         self.state.annotator = annotator
         self._refresh_list()
+        self.model_ctl.refresh_notes()  # the rows were remade, and the notes compare labels
         if vid is not None:
             self.select_video(vid, frame)
         self._update_annotator()

@@ -212,13 +212,10 @@ class ModelController(QtCore.QObject):
     def refresh_note(self, video_id: int) -> None:
         """The current trailer's note after its labels changed (from what is on screen)."""
         ed, pred = self.window.editor, self.overlay.prediction
-        row = self.window.video_list.row(video_id)
-        if row is None or ed is None or pred is None or pred.video_id != video_id \
-                or not self.overlay.shown:
+        if ed is None or pred is None or pred.video_id != video_id or not self.overlay.shown:
             return
-        notes = {vid: self.window.video_list.row(vid).model_note for vid in self.window.video_list.ids()}
-        notes[video_id] = P.trailer_note(pred.probs, ed.array, self.threshold)
-        self.window.video_list.set_model_notes(notes)
+        self.window.video_list.set_model_note(
+            video_id, P.trailer_note(pred.probs, ed.array, self.threshold))
 
     def _update_hint(self) -> None:
         hint = ""

@@ -33,6 +33,21 @@ BATCH_SMOOTHING = 0.15  # weight of the newest batch in the plotted training los
 CURVE_BG = "#202124"
 
 
+
+def _curve_plot(name: str, min_height: int, left: str, legend_offset):
+    """A dark, menu-less plot with a grid and a legend: (widget, its PlotItem)."""
+    widget = pg.PlotWidget(background=CURVE_BG)
+    widget.setObjectName(name)
+    widget.setMinimumHeight(min_height)
+    item = widget.getPlotItem()
+    item.setMenuEnabled(False)
+    item.hideButtons()
+    item.showGrid(x=True, y=True, alpha=0.15)
+    item.setLabel("left", left)
+    legend = item.addLegend(offset=legend_offset, labelTextSize="8pt")
+    legend.setBrush(pg.mkBrush(32, 33, 36, 200))
+    return widget, item
+
 @dataclass
 class RunRow:
     name: str
@@ -168,34 +183,17 @@ class TrainingPanel(QtWidgets.QWidget):
         self.status.setWordWrap(True)
 
         # ---- curves ----
-        self.loss_plot = pg.PlotWidget(background=CURVE_BG)
-        self.loss_plot.setObjectName("lossPlot")
-        self.loss_plot.setMinimumHeight(130)
-        item = self.loss_plot.getPlotItem()
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        item.showGrid(x=True, y=True, alpha=0.15)
+        self.loss_plot, item = _curve_plot("lossPlot", 130, "loss", legend_offset=(-4, 4))
         item.setLabel("bottom", "epoch")
-        item.setLabel("left", "loss")
-        legend = item.addLegend(offset=(-4, 4), labelTextSize="8pt")
-        legend.setBrush(pg.mkBrush(32, 33, 36, 200))
         self.batch_curve = item.plot([], [], pen=pg.mkPen((138, 180, 248, 150), width=1),
                                      name="train (batches, smoothed)")
         self.loss_curve = item.plot([], [], pen=pg.mkPen((138, 180, 248), width=2), symbol="o",
                                     symbolSize=5, symbolBrush=(138, 180, 248), name="train")
         self.val_curve = item.plot([], [], pen=pg.mkPen((253, 214, 99), width=2), symbol="t",
                                    symbolSize=6, symbolBrush=(253, 214, 99), name="validation")
-        self.score_plot = pg.PlotWidget(background=CURVE_BG)
-        self.score_plot.setObjectName("scorePlot")
-        self.score_plot.setMinimumHeight(90)
-        item = self.score_plot.getPlotItem()
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        item.showGrid(x=True, y=True, alpha=0.15)
-        item.setLabel("left", "val. macro")
+        self.score_plot, item = _curve_plot("scorePlot", 90, "val. macro",
+                                            legend_offset=(-4, -4))  # legend bottom right
         item.setYRange(0, 1, padding=0.02)
-        legend = item.addLegend(offset=(-4, -4), labelTextSize="8pt")  # bottom right
-        legend.setBrush(pg.mkBrush(32, 33, 36, 200))
         self.f1_curve = item.plot([], [], pen=pg.mkPen((129, 201, 149), width=2), symbol="o",
                                   symbolSize=5, symbolBrush=(129, 201, 149), name="F1")
         self.ap_curve = item.plot([], [], pen=pg.mkPen((242, 139, 130), width=2), symbol="s",

@@ -195,10 +195,13 @@ class VideoList(QtWidgets.QWidget):
 
     def set_model_notes(self, notes: dict[int, str]) -> None:
         """The model's one-line note per trailer (missing ids: none)."""
-        for vid, item in self._rows.items():
-            row = item.data(ROW_ROLE)
-            if row.model_note != notes.get(vid, ""):
-                self._fill(item, dataclasses.replace(row, model_note=notes.get(vid, "")))
+        for vid in self._rows:
+            self.set_model_note(vid, notes.get(vid, ""))
+
+    def set_model_note(self, video_id: int, note: str) -> None:
+        item = self._rows.get(video_id)
+        if item is not None and item.data(ROW_ROLE).model_note != note:
+            self._fill(item, dataclasses.replace(item.data(ROW_ROLE), model_note=note))
 
     def row(self, video_id: int) -> TrailerRow | None:
         item = self._rows.get(video_id)
