@@ -18,13 +18,14 @@ from typing import Iterable
 
 import numpy as np
 
-from . import runs
 from .errors import ProjectError
 from .genres import Genre, default_genres
+from .label_store import LabelStore, StoredLabels, set_writer, writer  # noqa: F401
 
 DB_NAME = "project.sqlite"
 SUBFOLDERS = ("dataset", "models", "predictions", "videos")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -85,8 +86,30 @@ def _schema_v2(db: sqlite3.Connection) -> None:
     )
 
 
+def _schema_v3(db: sqlite3.Connection) -> None:
+    """Label revisions (issue #10): one counter per (video, annotator), bumped by every label
+    write in the same transaction, and who wrote last. Editors save deltas on top of what is
+    stored and notice other programs' writes by it (``core.label_sync``)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE label_revisions (
+            video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            writer TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            PRIMARY KEY (video_id, annotator)
+        );
+        INSERT INTO label_revisions(video_id, annotator, revision, writer, updated)
+            SELECT video_id, annotator, 1, 'before revisions', MAX(updated)
+            FROM labels GROUP BY video_id, annotator;
+        """
+    )
+
+
 # MIGRATIONS[n] brings a database from schema version n to n + 1. Append, never edit.
-MIGRATIONS = [_schema_v1, _schema_v2]
+MIGRATIONS = [_schema_v1, _schema_v2, _schema_v3]
 
 
 @dataclass(frozen=True)
@@ -117,7 +140,7 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
-class Project:
+class Project(LabelStore):
     """A project folder. Create with :meth:`create`, open with :meth:`open`."""
 
     def __init__(self, folder: Path):
@@ -275,6 +298,13 @@ class Project:
     def remove_genre(self, name: str) -> None:
         """Remove a genre and (through ON DELETE CASCADE) every label of it."""
         with self.transaction() as db:
+            # the labels of that genre change: open editors must see a new revision
+            db.execute(
+                "UPDATE label_revisions SET revision = revision + 1, writer = ?, updated = ?"
+                " WHERE (video_id, annotator) IN"
+                " (SELECT video_id, annotator FROM labels WHERE genre = ?)",
+                (writer(), _now(), name),
+            )
             if db.execute("DELETE FROM genres WHERE name = ?", (name,)).rowcount == 0:
                 raise ProjectError(f"no genre named {name!r}")
 
@@ -379,56 +409,6 @@ class Project:
             "ON CONFLICT(video_id) DO UPDATE SET cuts = excluded.cuts, detector = excluded.detector",
             (int(video_id), pack_cuts(cuts), str(detector)),
         )
-
-    # ---- labels --------------------------------------------------------------------------
-    def annotators(self, video_id: int | None = None) -> list[str]:
-        if video_id is None:
-            rows = self.db.execute("SELECT DISTINCT annotator FROM labels ORDER BY annotator")
-        else:
-            rows = self.db.execute(
-                "SELECT DISTINCT annotator FROM labels WHERE video_id = ? ORDER BY annotator",
-                (int(video_id),),
-            )
-        return [r[0] for r in rows.fetchall()]
-
-    def load_labels(self, video_id: int, annotator: str | None = None) -> np.ndarray:
-        """(frames, genres) bool, genre columns in project order; all False if none stored."""
-        video = self.video(video_id)
-        names = self.genre_names()
-        labels = np.zeros((video.frames, len(names)), dtype=bool)
-        rows = self.db.execute(
-            "SELECT genre, segments FROM labels WHERE video_id = ? AND annotator = ?",
-            (video.id, annotator or self.annotator),
-        ).fetchall()
-        for genre, blob in rows:
-            labels[:, names.index(genre)] = runs.unpack(blob, video.frames)
-        return labels
-
-    def save_labels(self, video_id: int, labels: np.ndarray, annotator: str | None = None) -> None:
-        """Store the whole (frames, genres) array in one transaction."""
-        video = self.video(video_id)
-        names = self.genre_names()
-        labels = np.asarray(labels, dtype=bool)
-        if labels.shape != (video.frames, len(names)):
-            raise ProjectError(
-                f"labels for video {video.id} must be shaped ({video.frames}, {len(names)}),"
-                f" got {labels.shape}"
-            )
-        who = annotator or self.annotator
-        stamp = _now()
-        with self.transaction() as db:
-            for col, genre in enumerate(names):
-                db.execute(
-                    "INSERT INTO labels(video_id, annotator, genre, frames, segments, updated)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(video_id, annotator, genre)"
-                    " DO UPDATE SET frames = excluded.frames, segments = excluded.segments,"
-                    " updated = excluded.updated",
-                    (video.id, who, genre, video.frames, runs.pack(labels[:, col]), stamp),
-                )
-
-    def labelled_frames(self, video_id: int, annotator: str | None = None) -> dict[str, int]:
-        labels = self.load_labels(video_id, annotator)
-        return {name: int(labels[:, i].sum()) for i, name in enumerate(self.genre_names())}
 
 
 class _Transaction:
