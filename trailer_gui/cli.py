@@ -187,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .core.store import set_writer  # an open window names who changed its labels
+
+    set_writer(" ".join(filter(None, ("trailer", args.command, getattr(args, "action", None)))))
     try:
         return args.func(args) or 0
     except KeyboardInterrupt:

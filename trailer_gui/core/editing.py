@@ -4,6 +4,13 @@ Undo is recorded as data (as napari does): each edit stores the frame block it t
 the old and new values of every genre there. Edits made between ``begin_gesture`` and
 ``end_gesture`` (a mouse drag, a held key during playback) become one named undo step.
 Views subscribe with ``add_listener`` and redraw the changed frames; they never hold labels.
+
+Several writers (issue #10): the editor marks every cell (frame, genre) its edits, undos and
+redos change as *unsynced* until the store has them (``mark_synced``); a save writes only those
+cells on top of what is stored (``core.label_sync``). Changes other programs made come in
+through ``merge_stored``: cells with unsynced edits keep the user's values, the others take the
+stored ones. A merge is not an undo step, and undo/redo restore only the cells their step
+changed, so undoing never takes back another program's change to other cells or genres.
 """
 
 from __future__ import annotations
@@ -59,6 +66,7 @@ class LabelEditor:
         if labels.ndim != 2 or labels.shape[1] != len(genres):
             raise ValueError(f"labels must be (frames, {len(genres)}), got {labels.shape}")
         self._labels = labels
+        self._unsynced = np.zeros_like(labels)  # cells changed here that the store lacks
         self.genres = list(genres)
         self.max_steps = max_steps
         self._undo: list[Step] = []
@@ -78,6 +86,39 @@ class LabelEditor:
     @property
     def frames(self) -> int:
         return self._labels.shape[0]
+
+    @property
+    def unsynced(self) -> np.ndarray:
+        """(frames, genres) bool: the cells edits here changed since the store last had them."""
+        view = self._unsynced.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def has_unsynced(self) -> bool:
+        return bool(self._unsynced.any())
+
+    def mark_synced(self, cells: np.ndarray | None = None) -> None:
+        """The store now has these cells' values (default: all)."""
+        if cells is None:
+            self._unsynced[:] = False
+        else:
+            self._unsynced &= ~np.asarray(cells, dtype=bool)
+
+    def merge_stored(self, stored: np.ndarray) -> np.ndarray:
+        """Take the stored values wherever this editor has no unsynced edit: another program's
+        changes. Not an undo step; listeners redraw. Returns the (frames, genres) cells that
+        changed here."""
+        stored = np.asarray(stored, dtype=bool)
+        if stored.shape != self._labels.shape:
+            raise ValueError(f"stored labels are {stored.shape}, the editor's {self._labels.shape}")
+        changed = (stored != self._labels) & ~self._unsynced
+        rows = np.flatnonzero(changed.any(axis=1))
+        if len(rows):
+            self._labels[changed] = stored[changed]
+            self.revision += 1
+            self._notify(int(rows[0]), int(rows[-1]) + 1)
+        return changed
 
     def genre_index(self, genre: str | int) -> int:
         if isinstance(genre, (int, np.integer)):
@@ -140,11 +181,22 @@ class LabelEditor:
         block[:, cols] = False
         return self.set_block(start, block, f"Clear {start}-{max(start, stop - 1)}")
 
-    def _apply(self, start: int, values: np.ndarray) -> None:
-        self._labels[start : start + len(values)] = values
+    def _apply(self, start: int, values: np.ndarray, cells: np.ndarray | None = None) -> None:
+        """Write ``values`` at ``start``: all of them, or only where ``cells`` is True."""
+        block = self._labels[start : start + len(values)]
+        changed = block != values
+        if cells is not None:
+            changed &= cells
+        if not changed.any():
+            return
+        block[changed] = values[changed]
+        self._unsynced[start : start + len(values)] |= changed
         self.revision += 1
+        self._notify(start, start + len(values))
+
+    def _notify(self, start: int, stop: int) -> None:
         for fn in list(self._listeners):
-            fn(start, start + len(values))
+            fn(start, stop)
 
     def _record(self, edit: _Edit, name: str) -> None:
         self._redo.clear()
@@ -239,7 +291,7 @@ class LabelEditor:
             return None
         step = self._undo.pop()
         for e in reversed(step.edits):
-            self._apply(e.start, e.old)
+            self._apply(e.start, e.old, e.old != e.new)
         self._redo.append(step)
         return step
 
@@ -249,6 +301,6 @@ class LabelEditor:
             return None
         step = self._redo.pop()
         for e in step.edits:
-            self._apply(e.start, e.new)
+            self._apply(e.start, e.new, e.old != e.new)
         self._undo.append(step)
         return step
