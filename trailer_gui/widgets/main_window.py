@@ -35,6 +35,7 @@ from .live_coding import GenreKeyFilter, LiveCoder
 from .model_controller import ModelActions, ModelController
 from .messages import show_error, show_message
 from .playback_extras import PlaybackActions, PlaybackExtras
+from .several_writers import SeveralWriters
 from .shots_ui import ShotActions, ShotTools
 from .player import Player
 from .prefs import Prefs
@@ -100,6 +101,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         self.model_ctl = ModelController(self)  # Model dock, prediction overlay, model jobs (#5)
         self.playback = PlaybackExtras(self)  # sound in sync, filmstrip, playback stats (#6)
         self.shot_tools = ShotTools(self)  # cut markers, Snap to shots (#6)
+        self.writers = SeveralWriters(self)  # other programs' label changes, other windows (#10)
         self.setAcceptDrops(True)
         self.setWindowIcon(QtWidgets.QApplication.windowIcon())
         self._restore_window()
@@ -255,6 +257,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         self._update_title()
         self._update_actions()
         self.model_ctl.project_changed()
+        self.writers.project_changed()
         return True
 
     def close_project(self) -> bool:
@@ -271,6 +274,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         self._update_title()
         self._update_actions()
         self.model_ctl.project_changed()
+        self.writers.project_changed()
         return True
 
     def _refresh_list(self, videos: list[Video] | None = None) -> None:
@@ -306,11 +310,10 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
             self._update_title()
             self._update_actions()
             return False
-        annotator = self.state.annotator
-        editor = LabelEditor(p.load_labels(video.id, annotator), [g.name for g in self.state.genres])
+        # the stored labels, or this trailer's edits still waiting for a locked database
+        editor = self.autosaver.open(p, video.id, self.state.annotator)
         editor.add_listener(self._on_labels_changed)
         self.state.video, self.state.editor = video, editor
-        self.autosaver.attach(p, video.id, annotator, editor)
         self.live.set_editor(editor, video.fps)
         self.timeline.set_labels(editor, self.state.genres, video.fps)
         self.genre_bar.set_editor(editor, self.state.genres)
@@ -351,8 +354,9 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         if p is None or v is None:
             return
         try:
-            p.set_setting("ui.video", str(v.id))
-            p.set_setting("ui.frame", str(self.current_frame()))
+            with p.busy_timeout(self.autosaver.lock_timeout_s):  # never wait on another program
+                p.set_setting("ui.video", str(v.id))
+                p.set_setting("ui.frame", str(self.current_frame()))
         except Exception as exc:  # a locked database: not worth a dialog, the labels are saved
 
             self.statusBar().showMessage(f"Could not remember the position: {exc}", 5000)
@@ -835,6 +839,8 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
     def _update_saved_label(self) -> None:
         if self.editor is None:
             self.saved_label.setText("")
+        elif self.autosaver.waiting:
+            self.saved_label.setText("● waiting for another program")
         elif self.autosaver.modified:
             self.saved_label.setText("● saving…")
         else:
@@ -898,6 +904,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         if self.export_dialog is not None and self.export_dialog.running():
             self.export_dialog.task.cancel()
         self.model_ctl.shutdown()  # training stops within a batch; its thread is waited for
+        self.writers.shutdown()
         tasks.shutdown()
         self.playback.shutdown()
         self.player.shutdown()
