@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import trailer_gui
 from trailer_gui.core.editing import LabelEditor
@@ -177,6 +179,62 @@ def test_a_save_waits_only_as_long_as_asked_when_another_program_holds_the_lock(
     holder.close()
     assert sync.save(timeout=0.05).revision == 1
     assert project.load_labels(vid, "ann")[3:8, 4].all() and not sync.has_unsynced
+
+
+# ---- any interleaving of two editors ------------------------------------------------------------
+_op = st.one_of(
+    st.tuples(st.just("paint"), st.integers(0, 5), st.integers(0, 39), st.integers(1, 15), st.booleans()),
+    st.tuples(st.just("undo")), st.tuples(st.just("redo")),
+    st.tuples(st.just("save")), st.tuples(st.just("pull")),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.integers(0, 1), _op), max_size=25))
+def test_any_interleaving_of_two_editors_keeps_the_last_save_of_every_cell(tmp_path, steps):
+    folder = tmp_path / "proj"
+    if not folder.exists():
+        Project.create(folder).close()
+    projects = [Project.open(folder), Project.open(folder)]
+    vid = add_trailer(projects[0], 40)
+    syncs = [LabelSync.load(p, vid, "ann") for p in projects]
+    expected = np.zeros((40, 6), bool)  # each cell as the last save that wrote it left it
+    # what each user changed since their last save, seen from outside (array before/after)
+    mine = [np.zeros((40, 6), bool) for _ in syncs]
+    mine_values = [np.zeros((40, 6), bool) for _ in syncs]
+
+    def save(who):
+        syncs[who].save()
+        expected[mine[who]] = mine_values[who][mine[who]]
+        mine[who][:] = False
+
+    for who, op in steps:
+        ed = syncs[who].editor
+        before = ed.array.copy()
+        if op[0] == "paint":
+            ed.paint(op[1], op[2], op[2] + op[3], op[4])
+        elif op[0] == "undo":
+            ed.undo()
+        elif op[0] == "redo":
+            ed.redo()
+        elif op[0] == "save":
+            save(who)
+        else:
+            syncs[who].pull()
+            assert np.array_equal(ed.array[mine[who]], mine_values[who][mine[who]])  # kept
+        if op[0] in ("paint", "undo", "redo"):
+            diff = before != ed.array
+            mine[who] |= diff
+            mine_values[who][diff] = ed.array[diff]
+    for who in (0, 1):
+        save(who)
+    final = projects[0].load_labels(vid, "ann")
+    assert np.array_equal(final, expected)
+    for sync in syncs:
+        sync.pull()
+        assert np.array_equal(sync.editor.array, final) and not sync.has_unsynced
+    for p in projects:
+        p.close()
 
 
 # ---- two real processes -------------------------------------------------------------------------------
