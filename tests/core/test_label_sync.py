@@ -175,6 +175,7 @@ def test_a_save_waits_only_as_long_as_asked_when_another_program_holds_the_lock(
     with pytest.raises(StoreBusy, match="another program is writing"):
         sync.save(timeout=0.05)
     assert sync.has_unsynced and project.label_revision(vid, "ann") == 0
+    assert project.db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000  # the CLI waits on
     holder.execute("ROLLBACK")
     holder.close()
     assert sync.save(timeout=0.05).revision == 1

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from PySide6 import QtGui
 
 import trailer_gui
 from trailer_gui.core.labels_io import write_labels
@@ -59,6 +60,10 @@ def test_a_cli_import_shows_in_the_open_window_within_the_poll_interval(make_win
         env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr
     qtbot.waitUntil(lambda: np.array_equal(window.editor.array, imported), timeout=5000)
+    tl = window.timeline  # the lanes are redrawn
+    comedy = QtGui.QColor(window.state.genres[0].color)
+    assert tl.frames_per_column == 1
+    assert tl.image_item.image[0, 5].tolist() == [comedy.red(), comedy.green(), comedy.blue(), 255]
     assert status(window).startswith("Labels changed by trailer labels import (pid ")
     assert "comedy 0-10" in status(window)
     assert not window.isWindowModified()  # nothing of ours to save: the store has it

@@ -26,8 +26,6 @@ from .errors import ProjectError
 if TYPE_CHECKING:
     from .store import Video
 
-BUSY_TIMEOUT_S = 30  # Project.db's sqlite3 timeout: how long a write waits for another's lock
-
 _writer = f"{Path(sys.argv[0]).name or 'python'} (pid {os.getpid()})"
 
 
@@ -164,11 +162,12 @@ class LabelStore:
         program's write lock (then ``sqlite3.OperationalError: database is locked``) instead of
         the default 30 s: the GUI thread must never hang on someone else's transaction."""
         db = self.db
+        (before,) = db.execute("PRAGMA busy_timeout").fetchone()
         db.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
         try:
             yield db
         finally:
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+            db.execute(f"PRAGMA busy_timeout = {int(before)}")
 
     def labelled_frames(self, video_id: int, annotator: str | None = None) -> dict[str, int]:
         labels = self.load_labels(video_id, annotator)
