@@ -187,6 +187,8 @@ class LabelSync:
 
     def pull(self) -> SyncReport | None:
         """Merge what other programs stored since the last sync. None when nothing moved."""
+        if self.project.label_revision(self.video_id, self.annotator) == self.revision:
+            return None  # the common case (someone wrote a setting): one tiny query
         stored = self.project.stored_labels(self.video_id, self.annotator)
         if stored.revision == self.revision:
             return None

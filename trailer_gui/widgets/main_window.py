@@ -895,6 +895,8 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         if not self.autosaver.flush():
             answer = QtWidgets.QMessageBox.question(
                 self, "Labels not saved",
+                "Another program is writing to the project, so the last label changes are "
+                "not saved yet. Close anyway and lose them?" if self.autosaver.waiting else
                 "The last label changes could not be saved. Close anyway and lose them?")
             if answer != QtWidgets.QMessageBox.Yes:
                 event.ignore()
