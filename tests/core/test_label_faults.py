@@ -53,7 +53,8 @@ def editor_writer(folder: str, vid: int, seed: int, log: str, commits: int) -> N
     for i in range(commits):
         for _ in range(int(rng.integers(1, 4))):
             start = int(rng.integers(FRAMES))
-            ed.paint(int(rng.integers(6)), start, start + int(rng.integers(1, 30)), rng.random() < 0.6)
+            stop = start + int(rng.integers(1, 30))
+            ed.paint(int(rng.integers(6)), start, stop, rng.random() < 0.6)
         if rng.random() < 0.25:
             ed.undo()
         cells = np.flatnonzero(ed.unsynced.ravel())
@@ -84,7 +85,8 @@ def import_writer(folder: str, vid: int, seed: int, log: str, commits: int) -> N
             start = int(rng.integers(FRAMES))
             labels[start : start + int(rng.integers(1, 60)), int(rng.integers(6))] = True
         write_labels(csv, labels, GENRES)
-        _log(fd, {"id": i, "cells": list(range(CELLS)), "values": labels.ravel().astype(int).tolist()})
+        values = labels.ravel().astype(int).tolist()
+        _log(fd, {"id": i, "cells": list(range(CELLS)), "values": values})
         with contextlib.redirect_stdout(io.StringIO()):
             status = cli.main(["labels", "import", folder, str(vid), csv, "--annotator", "ann"])
         assert status == 0
@@ -133,7 +135,8 @@ def check(folder: Path, vid: int, logs: list[tuple[Path, bool]]) -> None:
             may = cells[(last_rev[cells] < missing[-1]) & (actual[cells] == values)]
             wrong[may] = False
     bad = np.flatnonzero(wrong)[:5]
-    assert not len(bad), f"lost edits at (frame, genre) {[divmod(int(c), len(GENRES)) for c in bad]}"
+    lost = [divmod(int(c), len(GENRES)) for c in bad]
+    assert not lost, f"lost edits at (frame, genre) {lost}"
 
 
 def test_random_kills_of_two_writers_never_lose_a_committed_edit(tmp_path):

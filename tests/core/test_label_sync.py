@@ -188,7 +188,8 @@ _paint = st.tuples(st.just("paint"), st.integers(0, 2), st.integers(0, 39), st.i
 _op = st.one_of(_paint, _paint, st.sampled_from([("undo",), ("redo",), ("save",), ("pull",)]))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.tuples(st.integers(0, 1), _op), min_size=4, max_size=30))
 def test_any_interleaving_of_two_editors_keeps_the_last_save_of_every_cell(tmp_path, steps):
     folder = tmp_path / "proj"
@@ -236,7 +237,7 @@ def test_any_interleaving_of_two_editors_keeps_the_last_save_of_every_cell(tmp_p
         p.close()
 
 
-# ---- two real processes -------------------------------------------------------------------------------
+# ---- two real processes --------------------------------------------------------------------
 class EditorProcess:
     """``tests.core.label_writer`` in a subprocess: an app-level editor we drive step by step."""
 
@@ -290,7 +291,8 @@ def test_two_editor_processes_keep_each_others_labels(trailer):
     assert project.label_revision(vid, "ann") == 4
 
 
-def test_an_import_while_the_editor_is_open_is_kept_and_the_editor_wins_its_own_cells(trailer, tmp_path):
+def test_an_import_while_the_editor_is_open_is_kept_and_the_editor_wins_its_own_cells(
+        trailer, tmp_path):
     project, vid = trailer
     editor = EditorProcess(project.folder, vid)
     try:

@@ -69,7 +69,8 @@ class SyncReport:
             return text
         text = f"Merged changes from {who}"
         if self.conflicts.any():
-            return text + f"; your edits won on frames {describe_cells(self.conflicts, genres, by_genre=False)}"
+            won = describe_cells(self.conflicts, genres, by_genre=False)
+            return f"{text}; your edits won on frames {won}"
         return text + f": {describe_cells(self.theirs, genres)}"
 
 
@@ -174,13 +175,14 @@ class LabelSync:
                 new_revision = p._put_labels(db, video, self.annotator, merged, columns)
             else:
                 new_revision = revision
-        theirs_in_store = (stored != self.base) if revision != self.revision else np.zeros_like(stored)
+        moved = revision != self.revision  # someone else wrote since our last sync
+        theirs_in_store = (stored != self.base) if moved else np.zeros_like(stored)
         report = SyncReport(
             kind="save",
             revision=new_revision,
             theirs=theirs_in_store & ~touched & (values != stored),
             conflicts=theirs_in_store & touched & (values != stored),
-            writer=writer if revision != self.revision else "",
+            writer=writer if moved else "",
             wrote=bool(len(columns)),
         )
         return merged, report

@@ -133,7 +133,8 @@ class SeveralWriters(QtCore.QObject):
         label.setVisible(bool(others))
         if others:
             n = len(others)
-            label.setText("⚠ also open in another window" if n == 1 else f"⚠ open in {n} other windows")
+            label.setText("⚠ also open in another window" if n == 1
+                          else f"⚠ open in {n} other windows")
             label.setToolTip("\n".join(s.describe() for s in others) + "\n\nBoth can edit: each "
                              "save writes only its own changes, and each window shows the "
                              "others' changes within a second.")
