@@ -148,3 +148,20 @@ def test_a_second_window_is_told_that_another_one_is_open(make_window, demo_proj
     second.writers.beat()
     assert not label.isVisible()
     assert not list((Path(demo_project) / SESSIONS_DIR).glob("*-dead.json"))
+
+
+def test_the_compared_annotators_strip_follows_their_window(make_window, demo_project, qtbot):
+    window = make_window(demo_project)
+    window.switch_annotator("alice")  # alice labels while ground-truth works in another window
+    tools = window.annotator_tools
+    tools.compare_menu.aboutToShow.emit()
+    actions = tools.compare_menu.actions()
+    [compare] = [a for a in actions if a.text().replace("&", "") == "ground-truth"]
+    compare.trigger()
+    truth = stored(demo_project, 0, "ground-truth")
+    assert np.array_equal(tools.ghost.pooled, truth.T)
+    truth[:, :] = False
+    truth[10:20, 3] = True
+    with Project.open(demo_project) as other:
+        other.save_labels(0, truth, "ground-truth")
+    qtbot.waitUntil(lambda: np.array_equal(tools.ghost.pooled, truth.T), timeout=5000)

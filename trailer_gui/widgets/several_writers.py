@@ -84,6 +84,7 @@ class SeveralWriters(QtCore.QObject):
         self.watcher.sigChanged.connect(self.store_changed)
         self.session: SessionFile | None = None
         self._revisions: dict[int, int] = {}
+        self._compared: tuple | None = None  # (video, compared annotator, revision) last drawn
         self._heartbeat = QtCore.QTimer(self, interval=HEARTBEAT_S * 1000)
         self._heartbeat.timeout.connect(self.beat)
         self.others_label = QtWidgets.QLabel("")
@@ -153,6 +154,23 @@ class SeveralWriters(QtCore.QObject):
         for vid in moved:
             if vid != current:
                 self._refresh_row(vid)
+        self._refresh_compared(current)
+
+    def _refresh_compared(self, video_id: int | None) -> None:
+        """Redraw the ghost strip when the compared annotator's labels of this trailer moved
+        (two people labelling side by side)."""
+        tools = getattr(self.window, "annotator_tools", None)
+        if tools is None or tools.compare is None or video_id is None:
+            self._compared = None
+            return
+        try:
+            revision = self.window.project.label_revision(video_id, tools.compare)
+        except sqlite3.Error:
+            return
+        key = (video_id, tools.compare, revision)
+        if key != self._compared:  # moved, or not known since the comparison began: redraw
+            tools.refresh_ghost()
+        self._compared = key
 
     def _read_revisions(self) -> dict[int, int]:
         w = self.window
