@@ -117,8 +117,8 @@ class LabelSync:
     @classmethod
     def attach(cls, project: Project, video_id: int, annotator: str,
                editor: LabelEditor) -> "LabelSync":
-        """Sync an editor made from ``project.load_labels`` (the store as it is now is taken as
-        the base: a change in between comes in with the next pull)."""
+        """Sync an editor made from ``project.load_labels``. The store as it is now is the
+        base: a change stored in between reaches the editor with its next save or pull."""
         stored = project.stored_labels(video_id, annotator)
         return cls(project, video_id, annotator, editor, stored.labels, stored.revision)
 
