@@ -35,12 +35,12 @@ def cmd_backup(args) -> int:
 
 
 def cmd_backups(args) -> int:
-    from .core.backup import inspect_store, list_backups
+    from .core.backup import backup_problem, list_backups
 
     backups = list_backups(args.project)
     rows = []
     for b in backups:
-        problem = inspect_store(b.path).problem
+        problem = backup_problem(b.path)
         rows.append({"name": b.name, "path": str(b.path), "time": b.time.isoformat(),
                      "bytes": b.path.stat().st_size, "ok": problem is None, "problem": problem})
     if args.json:

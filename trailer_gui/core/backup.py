@@ -37,19 +37,18 @@ WAL_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 # ---- looking at a store without changing it ----------------------------------------------
 def connect_read_only(path: str | Path) -> sqlite3.Connection:
-    """A read-only connection. A WAL store in a read-only folder without its -shm file cannot
-    be opened with ``mode=ro`` alone; then ``immutable=1`` (there is no -wal content to miss:
-    SQLite deletes -wal and -shm together when the last writer closes)."""
+    """A read-only connection. A WAL store in a read-only folder without its -wal/-shm files
+    cannot be opened with ``mode=ro`` alone (SQLite would create the -shm); then
+    ``immutable=1``, which misses nothing: without a -wal file all content is in the store."""
     path = Path(path).resolve()
     uri = f"file:{quote(str(path))}?mode=ro"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
-    except sqlite3.OperationalError as exc:
+    except sqlite3.OperationalError:
         conn.close()
-        side = [Path(f"{path}{s}").exists() for s in ("-wal", "-shm")]
-        if "unable to open" not in str(exc) or any(side):
+        if Path(f"{path}-wal").exists() or os.access(path.parent, os.W_OK):
             raise
     return sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None,
                            check_same_thread=False)
@@ -62,31 +61,34 @@ class StoreHealth:
 
 
 def inspect_store(path: str | Path, thorough: bool = False) -> StoreHealth:
-    """Is the SQLite file at ``path`` usable? quick_check (or, ``thorough``, integrity_check)
-    through a read-only connection; a 0-byte or non-SQLite file is named as such."""
+    """Is the SQLite file at ``path`` damaged? quick_check (or, ``thorough``, integrity_check)
+    through a read-only connection; a 0-byte or non-SQLite file is named as such. A file that
+    cannot be *reached* (no permission, locked) is not damage: that raises ProjectError."""
     path = Path(path)
     try:
         size = path.stat().st_size
         with open(path, "rb") as fh:
             head = fh.read(len(SQLITE_MAGIC))
     except OSError as exc:
-        return StoreHealth(f"cannot be read: {exc.strerror or exc}")
+        raise ProjectError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     if size == 0:
         return StoreHealth("empty file, 0 bytes")
     if head != SQLITE_MAGIC:
         return StoreHealth("not an SQLite database")
+    check = "integrity_check" if thorough else "quick_check"
     try:
         conn = connect_read_only(path)
-    except sqlite3.Error as exc:
-        return StoreHealth(f"cannot be opened: {exc}")
-    try:
-        check = "integrity_check" if thorough else "quick_check"
-        rows = conn.execute(f"PRAGMA {check}").fetchall()
-        schema = conn.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.Error as exc:
+        try:
+            rows = conn.execute(f"PRAGMA {check}").fetchall()
+            schema = conn.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:  # locked, cannot open: the file may be fine
+        if "malformed" not in str(exc) and "not a database" not in str(exc):
+            raise ProjectError(f"{path}: cannot be opened ({exc})") from exc
         return StoreHealth(str(exc))
-    finally:
-        conn.close()
+    except sqlite3.DatabaseError as exc:  # "database disk image is malformed", ...
+        return StoreHealth(str(exc))
     if rows != [("ok",)]:
         first = str(rows[0][0]).replace("*** in database main ***", "").strip()
         return StoreHealth(f"{check} failed: {first.splitlines()[0] if first else '?'}")
@@ -155,9 +157,17 @@ def list_backups(folder: str | Path) -> list[Backup]:
 def newest_good_backup(folder: str | Path) -> Path | None:
     """The newest backup that passes SQLite's quick check (backups can rot on disk too)."""
     for b in list_backups(folder):
-        if inspect_store(b.path).problem is None:
+        if backup_problem(b.path) is None:
             return b.path
     return None
+
+
+def backup_problem(path: Path, thorough: bool = False) -> str | None:
+    """Why a backup file cannot be used (damage, or no access), or None."""
+    try:
+        return inspect_store(path, thorough).problem
+    except ProjectError as exc:
+        return str(exc)
 
 
 @dataclass(frozen=True)
@@ -223,7 +233,12 @@ def take_backup(folder: str | Path, keep: int = KEEP) -> BackupResult:
 
 
 def _copy_store(src: Path, dst: Path) -> None:
-    source = connect_read_only(src)
+    # The store was just checked. A plain connection (where allowed) lets SQLite tidy its
+    # -wal/-shm files when the last connection closes; a read-only one would leave them.
+    if writable(src.parent):
+        source = sqlite3.connect(src, timeout=30, isolation_level=None)
+    else:
+        source = connect_read_only(src)
     try:
         target = sqlite3.connect(dst, isolation_level=None)
         try:
@@ -268,13 +283,13 @@ def restore_backup(folder: str | Path, name: str | Path | None = None) -> Restor
     a writer that keeps the old file open would go on writing to the renamed copy."""
     folder = Path(folder)
     backup = resolve_backup(folder, name)
-    problem = inspect_store(backup, thorough=True).problem
+    problem = backup_problem(backup, thorough=True)
     if problem is not None:
         raise ProjectError(f"{backup}: not a good backup ({problem}); nothing was changed")
     db = folder / DB_NAME
     if not folder.is_dir():
         raise ProjectError(f"{folder}: not a folder")
-    was_damaged = db.exists() and inspect_store(db).problem is not None
+    was_damaged = db.exists() and backup_problem(db) is not None
     # Copy first: a failure here leaves everything as it was.
     tmp = folder / f".{DB_NAME}.restore{os.getpid()}"
     try:
