@@ -123,8 +123,9 @@ class Recovery(QtCore.QObject):
         one (here, not in a worker: the project is going away; a small file, milliseconds)."""
         self.timer.stop()
         self.banner.setVisible(False)
-        if self.task is not None:
+        if self.task is not None:  # the backup of this project finishes before it closes
             self.task.wait()
+            self.task = None
         if self.project is not None and self.saved_since_backup and not self.read_only:
             self._finish(lambda: backup.take_backup(self.project.folder))
 
@@ -143,9 +144,13 @@ class Recovery(QtCore.QObject):
                     name="backup")
         task.sigFinished.connect(self._backed_up)
         task.sigErrored.connect(self._failed)
-        task.sigDone.connect(lambda: setattr(self, "task", None))
+        task.sigDone.connect(lambda: self._task_done(task))
         self.task = task.start()
         return task
+
+    def _task_done(self, task: Task) -> None:
+        if self.task is task:  # not a newer project's backup
+            self.task = None
 
     def _finish(self, fn) -> None:
         try:
