@@ -361,3 +361,22 @@ def test_check_a_damaged_store_names_the_backup_and_changes_nothing(labelled, ca
     (problem,) = json.loads(capsys.readouterr().out)["problems"]
     assert problem["kind"] == "store" and "backups/project-" in problem["text"]
     assert snapshot(folder / DB_NAME) == before
+
+
+def test_cli_on_a_read_only_project_reads_and_refuses_writes_in_one_line(labelled, monkeypatch,
+                                                                         capsys, tmp_path):
+    folder, labels = labelled
+    before = snapshot(folder / DB_NAME)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, *a, **kw: (
+        False if mode & os.W_OK and str(path).startswith(str(folder))
+        else real_access(path, mode, *a, **kw)))
+    assert main(["info", str(folder), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["videos"][0]["labelled_frames"]["action"] == 15
+    csv = tmp_path / "more.csv"
+    csv.write_text("genre,start_frame,end_frame\ncomedy,0,10\n")
+    assert main(["labels", "import", str(folder), "0", str(csv)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "read-only project" in err and str(folder) in err
+    assert "unable to open database file" not in err
+    assert snapshot(folder / DB_NAME)[0] == before[0]

@@ -194,6 +194,7 @@ def test_a_read_only_project_plays_with_a_banner_and_refuses_edits(make_window, 
     banner = window.recovery.banner
     assert banner.isVisible() and banner.text().startswith("Read-only: changes cannot be saved")
     assert window.saved_label.text() == "read-only"
+    assert "(read-only)" in window.windowTitle()
     assert not window.actions.add_videos.isEnabled()
 
     window.player.seek(5)  # it plays and shows frames

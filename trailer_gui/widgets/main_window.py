@@ -836,7 +836,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         if self.state.video is not None:
             parts.append(self.state.video.name)
         if self.project is not None:
-            parts.append(self.project.folder.name)
+            parts.append(self.project.folder.name + (" (read-only)" if self.project.read_only else ""))
         self.setWindowTitle(" — ".join(parts + [APP_TITLE]) + "[*]")
         self.setWindowModified(self.autosaver.modified)
         self._update_saved_label()
