@@ -186,6 +186,17 @@ def test_backups_rotate_to_keep_and_each_is_a_valid_store(labelled):
     again = backup.take_backup(folder, keep=4)
     assert not again.created and again.path == backups[0].path
     assert backup.list_backups(folder) == backups
+    # A killed backup's leftovers go once they are old; a running one's stay.
+    old_part = folder / "backups" / ".project-1-2.sqlite.part"
+    new_part = folder / "backups" / ".project-3-4.sqlite.part"
+    for part in (old_part, new_part):
+        part.write_bytes(b"half")
+    os.utime(old_part, (1, 1))
+    with Project.open(folder) as proj:
+        proj.set_setting("counter", "5b")
+    backup.take_backup(folder, keep=4)
+    assert not old_part.exists() and new_part.exists()
+    new_part.unlink()
     # Files not named like a backup are never touched by rotation.
     (folder / "backups" / "my-copy.sqlite").write_bytes(b"mine")
     with Project.open(folder) as proj:

@@ -197,6 +197,7 @@ def take_backup(folder: str | Path, keep: int = KEEP) -> BackupResult:
         out.mkdir(exist_ok=True)
     except OSError as exc:
         raise ProjectError(f"{out}: cannot make the backup folder ({exc.strerror or exc})") from exc
+    _remove_stale_parts(out)
     tmp = out / f".{_PREFIX}{os.getpid()}-{time.monotonic_ns()}{_SUFFIX}.part"
     try:
         _copy_store(folder / DB_NAME, tmp)
@@ -230,6 +231,18 @@ def take_backup(folder: str | Path, keep: int = KEEP) -> BackupResult:
         except OSError:
             pass  # a backup too many is no harm
     return BackupResult(target, True, tuple(removed))
+
+
+def _remove_stale_parts(out: Path, age_s: float = 3600) -> None:
+    """A process killed mid-backup leaves its .part (and SQLite's -journal of it); an hour on,
+    no backup is still writing it."""
+    limit = time.time() - age_s
+    for part in out.glob(f".{_PREFIX}*.part*"):
+        try:
+            if part.stat().st_mtime < limit:
+                part.unlink()
+        except OSError:
+            pass
 
 
 def _copy_store(src: Path, dst: Path) -> None:
