@@ -92,7 +92,7 @@ def add_commands(sub) -> None:
         description="Put the newest good backup (or BACKUP: a name in PROJECT/backups/ or a "
                     "path) back as project.sqlite. The current file and its -wal/-shm are "
                     "renamed project.sqlite.damaged-TIME (or .replaced-TIME), never deleted. "
-                    "Close the app on this project first.")
+                    "A healthy store that another program (the app) has open is not replaced.")
     p.add_argument("project")
     p.add_argument("backup", nargs="?", help="backup to restore (default: the newest good one)")
     p.set_defaults(func=cmd_restore)

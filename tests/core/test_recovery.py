@@ -142,6 +142,13 @@ def test_restore_a_named_backup_and_refuse_a_bad_one(labelled, capsys):
     assert "not a good backup" in capsys.readouterr().err
     assert snapshot(folder / DB_NAME) == before and not list(folder.glob("*.replaced-*"))
 
+    in_app = Project.open(folder)  # the app has it open: its saves would go astray
+    in_app.load_labels(0)
+    assert main(["restore", str(folder), first.name]) == 1
+    assert "open in another program" in capsys.readouterr().err
+    assert snapshot(folder / DB_NAME)[0] == before[0]
+    in_app.close()
+
     assert main(["restore", str(folder), first.name]) == 0
     assert list(folder.glob(f"{DB_NAME}.replaced-*"))  # the healthy file is kept, not deleted
     with Project.open(folder) as proj:

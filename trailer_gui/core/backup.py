@@ -292,8 +292,8 @@ def resolve_backup(folder: str | Path, name: str | Path | None) -> Path:
 def restore_backup(folder: str | Path, name: str | Path | None = None) -> RestoreResult:
     """Put a backup back as ``project.sqlite``. The current store, damaged or not, is renamed
     ``project.sqlite.damaged-<time>`` (or ``.replaced-<time>``) with its -wal/-shm renamed to
-    match, so it can still be opened and nothing is deleted. Close the app on the project first:
-    a writer that keeps the old file open would go on writing to the renamed copy."""
+    match, so it can still be opened and nothing is deleted. A healthy store that another
+    program has open is not replaced (its next saves would go into the renamed copy)."""
     folder = Path(folder)
     backup = resolve_backup(folder, name)
     problem = backup_problem(backup, thorough=True)
@@ -303,6 +303,8 @@ def restore_backup(folder: str | Path, name: str | Path | None = None) -> Restor
     if not folder.is_dir():
         raise ProjectError(f"{folder}: not a folder")
     was_damaged = db.exists() and backup_problem(db) is not None
+    if db.exists() and not was_damaged:
+        _fold_wal_or_refuse(db)
     # Copy first: a failure here leaves everything as it was.
     tmp = folder / f".{DB_NAME}.restore{os.getpid()}"
     try:
@@ -327,6 +329,26 @@ def restore_backup(folder: str | Path, name: str | Path | None = None) -> Restor
     finally:
         tmp.unlink(missing_ok=True)
     return RestoreResult(backup, tuple(kept), was_damaged)
+
+
+def _fold_wal_or_refuse(db: Path) -> None:
+    """A healthy store about to be replaced: refuse while another program has it open (its
+    next saves would go into the renamed file, unseen), else fold its WAL into it so the copy
+    kept aside is one whole file. Leaving WAL mode needs the only connection, so it doubles
+    as the test; the app's next open switches back to WAL."""
+    try:
+        conn = sqlite3.connect(db, timeout=0.5, isolation_level=None)
+        try:
+            mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise ProjectError(f"{db}: open in another program (the app?); close it, then "
+                               "restore") from exc
+        raise ProjectError(f"{db}: cannot be replaced ({exc})") from exc
+    if mode != "delete":
+        raise ProjectError(f"{db}: open in another program (the app?); close it, then restore")
 
 
 def _copy_file(src: Path, dst: Path) -> None:
