@@ -11,6 +11,8 @@ import json
 import math
 import os
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -105,3 +107,33 @@ def read_history(run_dir) -> list:
     if not isinstance(data, list):
         raise ModelRunError(f"{path}: history must be a list of epochs")
     return data
+
+
+def check_run(run_dir) -> str | None:
+    """None if the run folder looks loadable, else one line naming the file and what is wrong.
+
+    Cheap and without TensorFlow: config.json parses as a run config, and model.keras is a
+    whole zip archive (every member's CRC checked) with the model's config.json inside. A run
+    that passes can still fail to build in Keras, but a torn, truncated or foreign file is
+    named here before anyone tries to load it.
+    """
+    run_dir = Path(run_dir)
+    try:
+        read_run_config(run_dir)
+    except ModelRunError as exc:
+        return str(exc)
+    model = run_dir / MODEL_FILE
+    if not model.is_file():
+        return f"{model}: missing (the run did not finish)"
+    try:
+        with zipfile.ZipFile(model) as archive:
+            if "config.json" not in archive.namelist():
+                return f"{model}: not a Keras model archive (no config.json inside)"
+            bad = archive.testzip()
+            if bad is not None:
+                return f"{model}: damaged ({bad} fails its checksum)"
+    except zipfile.BadZipFile:
+        return f"{model}: damaged (not a complete zip archive)"
+    except (OSError, EOFError, zlib.error, zipfile.LargeZipFile, NotImplementedError) as exc:
+        return f"{model}: cannot be read ({exc})"
+    return None

@@ -98,6 +98,36 @@ def _install_signal_handlers(app, window) -> None:
     timer.timeout.connect(lambda: None)
 
 
+def start_project(prefs) -> str | None:
+    """The project to reopen at start: the most recent one, if its folder is there."""
+    from .widgets.prefs import reachable
+
+    try:
+        last = prefs.last_project()
+    except Exception:  # a damaged settings file must not stop the app from starting
+        return None
+    return str(last) if last is not None and reachable(last) else None
+
+
+def open_at_start(window, project) -> bool:
+    """Open ``project`` in ``window``; whatever is wrong with it (a damaged store gets its own
+    dialog, see widgets.recovery), the app starts and shows the start page with a message."""
+    import traceback
+
+    from .widgets.messages import show_error
+
+    try:
+        return window.open_project_path(project)
+    except Exception as exc:  # never a crash at start-up, and never on every start
+        details = traceback.format_exc()
+        try:
+            window.close_project()
+        except Exception:
+            window.pages.setCurrentWidget(window.start_page)
+        show_error(window, "Cannot open project", f"{project}\n\n{exc}", details)
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     t_main = time.perf_counter()
@@ -110,12 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     from .widgets.prefs import Prefs
     from .workers import tasks
 
-    project = args.project
-    if project is None and not args.demo:
-        last = Prefs().last_project()
-        if last is not None and last.exists():
-            project = str(last)
-    window = MainWindow(project)
+    window = MainWindow()
+    project = args.project or (None if args.demo else start_project(Prefs()))
+    if project is not None:
+        open_at_start(window, project)
 
     if os.environ.get("TRAILER_GUI_EXIT_AFTER_SHOW"):
         def report():

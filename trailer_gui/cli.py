@@ -181,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_shots
 
     cli_shots.add_commands(sub)
+    from . import cli_safety
+
+    cli_safety.add_commands(sub)
     return parser
 
 

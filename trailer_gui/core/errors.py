@@ -75,3 +75,37 @@ class Cancelled(TrailerError):
 
     def __init__(self, what: str = "cancelled"):
         super().__init__(what)
+
+
+class DamagedProject(ProjectError):
+    """``project.sqlite`` is empty, not a database, or fails SQLite's quick check. Nothing was
+    created or rewritten; ``backup`` is the newest backup that passed its check (or None)."""
+
+    def __init__(self, path: str | Path, problem: str, backup: Path | None = None):
+        self.path = Path(path)
+        self.folder = self.path.parent
+        self.problem = problem
+        self.backup = backup
+        if backup is not None:
+            hint = (f"newest good backup: {_relative(backup, self.folder)}; "
+                    f"run `trailer restore {self.folder}`")
+        else:
+            hint = f"no good backup in {self.folder / 'backups'}"
+        super().__init__(f"{self.path}: damaged ({problem}); {hint}")
+
+
+class ReadOnlyProject(ProjectError):
+    """The project was opened read-only (its folder or store is not writable): no change can
+    be saved. Raised by every write, so a caller that tries anyway gets this one line."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        super().__init__(f"{self.folder}: read-only project (the folder or project.sqlite is "
+                         "not writable): changes cannot be saved")
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return Path(path).relative_to(folder).as_posix()
+    except ValueError:
+        return str(path)

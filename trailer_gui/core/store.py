@@ -173,28 +173,53 @@ class Project(LabelStore):
         return project
 
     @classmethod
-    def open(cls, folder: str | Path) -> "Project":
+    def open(cls, folder: str | Path, read_only: bool | None = None) -> "Project":
+        """Open a project. A damaged or empty store raises DamagedProject (naming the newest
+        good backup) before anything is created or migrated. ``read_only=None`` opens
+        read-only when the folder or store is not writable (``core.backup.writable``)."""
+        from . import backup
+
         folder = Path(folder)
         if not (folder / DB_NAME).is_file():
             raise ProjectError(f"{folder}: not a trailer-gui project (no {DB_NAME})")
+        health = backup.check_store(folder)  # raises DamagedProject, writes nothing
+        if read_only is None:
+            read_only = not backup.writable(folder)
         project = cls(folder)
+        if read_only:
+            project.read_only = True
+            if health.schema != SCHEMA_VERSION:
+                raise ProjectError(
+                    f"{folder}: schema {health.schema} needs upgrading to {SCHEMA_VERSION}, "
+                    "which a read-only project cannot do; open it once where it is writable")
+            return project
+        if 0 < health.schema < SCHEMA_VERSION:
+            backup.take_backup(folder)  # the store as it was before a format change
         project._migrate()
         for sub in SUBFOLDERS:
             (project.folder / sub).mkdir(exist_ok=True)
         return project
+
+    read_only = False  # set by open(); every write then raises ReadOnlyProject
 
     @property
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                conn = sqlite3.connect(
-                    self.folder / DB_NAME, timeout=30, isolation_level=None,
-                    check_same_thread=False,
-                )
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA foreign_keys=ON")
-                conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoints, never corrupt
+                if self.read_only:
+                    from .backup import connect_read_only
+
+                    conn = connect_read_only(self.folder / DB_NAME)
+                    conn.execute("PRAGMA query_only=ON")
+                else:
+                    conn = sqlite3.connect(
+                        self.folder / DB_NAME, timeout=30, isolation_level=None,
+                        check_same_thread=False,
+                    )
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute("PRAGMA foreign_keys=ON")
+                    conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoints, never corrupt
             except sqlite3.DatabaseError as exc:
                 raise ProjectError(f"{self.folder / DB_NAME}: {exc}") from exc
             self._local.conn = conn
@@ -203,6 +228,10 @@ class Project(LabelStore):
         return conn
 
     def transaction(self):
+        if self.read_only:
+            from .errors import ReadOnlyProject
+
+            raise ReadOnlyProject(self.folder)
         return _Transaction(self.db)
 
     def close(self) -> None:

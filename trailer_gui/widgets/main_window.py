@@ -14,6 +14,7 @@ about a second after each change. Long work (making the demo, adding videos, exp
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
 from ..core.editing import LabelEditor
-from ..core.errors import TrailerError, VideoChanged
+from ..core.errors import DamagedProject, TrailerError, VideoChanged
 from ..core.genres import Genre
 from ..core.store import Project, Video, is_project
 from ..workers import tasks
@@ -38,7 +39,8 @@ from .playback_extras import PlaybackActions, PlaybackExtras
 from .several_writers import SeveralWriters
 from .shots_ui import ShotActions, ShotTools
 from .player import Player
-from .prefs import Prefs
+from .prefs import Prefs, reachable
+from .recovery import Recovery
 from .start_page import BusyPage, StartPage
 from .timeline import Timeline
 from .video_list import TrailerRow, VideoList
@@ -97,6 +99,8 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         self.actions = Actions(self, self.prefs)
         self.actions.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._build_status_bar()
+        self.recovery = Recovery(self)  # backups, damaged-project dialog, read-only (#10)
+        self.autosaver.sigSaved.connect(self.recovery.labels_saved)
         self.annotator_tools = AnnotatorTools(self)  # switch, compare (ghost strips), agreement
         self.model_ctl = ModelController(self)  # Model dock, prediction overlay, model jobs (#5)
         self.playback = PlaybackExtras(self)  # sound in sync, filmstrip, playback stats (#6)
@@ -125,6 +129,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         self.video_list = VideoList()
         self.video_list.sigVideoSelected.connect(self.select_video)
         self.player = Player()
+        self.player.view.setFocusPolicy(Qt.ClickFocus)  # a click on the picture takes the keys back
         self.player.sigFrameChanged.connect(self._on_player_frame)
         self.player.sigPlayingChanged.connect(self._on_playing_changed)
         self.player.sigError.connect(self._on_player_error)
@@ -233,7 +238,11 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
             project = Project.open(path)
             genres = project.genres()
             videos = project.videos()
-        except (TrailerError, OSError) as exc:
+        except DamagedProject as exc:  # a dialog with Restore / Open another project
+            self.recovery.show_damaged(exc)
+            self.start_page.set_recent(self.prefs.recent_projects())
+            return False
+        except (TrailerError, OSError, sqlite3.Error) as exc:
             show_error(self, "Cannot open project", f"{path}\n\n{exc}")
             self.start_page.set_recent(self.prefs.recent_projects())
             return False
@@ -245,7 +254,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         self.start_page.set_recent(self.prefs.recent_projects())
         self._refresh_list(videos)
         self.pages.setCurrentWidget(self.editor_page)
-        self.video_list.view.setFocus()
+        self.recovery.opened()  # a backup, or the read-only banner
         self._update_annotator()
 
         last_id = _int(project.setting("ui.video"))
@@ -258,12 +267,14 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         self._update_actions()
         self.model_ctl.project_changed()
         self.writers.project_changed()
+        self.player.view.setFocus()  # arrow keys step frames at once, not the trailer list
         return True
 
     def close_project(self) -> bool:
         if self.project is None:
             return True
         self._leave_video()
+        self.recovery.closing()
         self.state.project.close()
         self.state = AppState()
         self.key_filter.set_keys([])
@@ -310,8 +321,15 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
             self._update_title()
             self._update_actions()
             return False
-        # the stored labels, or this trailer's edits still waiting for a locked database
-        editor = self.autosaver.open(p, video.id, self.state.annotator)
+        annotator = self.state.annotator
+        if p.read_only:
+            # Edits are refused with a message; other programs' changes still show (pull).
+            editor = self.recovery.prepare_editor(self.recovery.editor_class()(
+                p.load_labels(video.id, annotator), [g.name for g in self.state.genres]))
+            self.autosaver.attach(p, video.id, annotator, editor)
+        else:
+            # the stored labels, or this trailer's edits still waiting for a locked database
+            editor = self.autosaver.open(p, video.id, annotator)
         editor.add_listener(self._on_labels_changed)
         self.state.video, self.state.editor = video, editor
         self.live.set_editor(editor, video.fps)
@@ -351,7 +369,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
     def _save_ui_state(self) -> None:
         self._ui_state_timer.stop()
         p, v = self.project, self.state.video
-        if p is None or v is None:
+        if p is None or v is None or p.read_only:
             return
         try:
             with p.busy_timeout(self.autosaver.lock_timeout_s):  # never wait on another program
@@ -765,7 +783,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         recent = self.prefs.recent_projects()
         for folder in recent:
             action = menu.addAction(f"{folder.name}  —  {folder.parent}")
-            action.setEnabled(folder.exists())
+            action.setEnabled(reachable(folder))
             action.triggered.connect(lambda _=False, f=folder: self.open_project_path(f))
         if recent:
             menu.addSeparator()
@@ -827,7 +845,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         if self.state.video is not None:
             parts.append(self.state.video.name)
         if self.project is not None:
-            parts.append(self.project.folder.name)
+            parts.append(self.project.folder.name + (" (read-only)" if self.project.read_only else ""))
         self.setWindowTitle(" — ".join(parts + [APP_TITLE]) + "[*]")
         self.setWindowModified(self.autosaver.modified)
         self._update_saved_label()
@@ -839,6 +857,8 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
     def _update_saved_label(self) -> None:
         if self.editor is None:
             self.saved_label.setText("")
+        elif self.project is not None and self.project.read_only:
+            self.saved_label.setText("read-only")
         elif self.autosaver.waiting:
             self.saved_label.setText("● waiting for another program")
         elif self.autosaver.modified:
@@ -865,6 +885,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         has_sel = has_video and self.timeline.selection() is not None
         for act in (a.add_videos, a.close_project):
             act.setEnabled(has_project)
+        a.add_videos.setEnabled(has_project and not self.project.read_only)
         a.export_dataset.setEnabled(has_project and bool(self.video_list.ids()))
         for act in (a.toggle_play, a.step_back, a.step_forward, a.back_ten, a.forward_ten,
                     a.go_start, a.go_end, a.set_in, a.set_out, a.delete_labels, a.zoom_all,
@@ -903,6 +924,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
                 return
         self._save_window()
         self._leave_video()  # remembers trailer and frame, saves labels
+        self.recovery.closing()  # a last backup if labels were saved since the last one
         if self.export_dialog is not None and self.export_dialog.running():
             self.export_dialog.task.cancel()
         self.model_ctl.shutdown()  # training stops within a batch; its thread is waited for

@@ -19,6 +19,15 @@ APPLICATION = "trailer-gui"
 MAX_RECENT = 10
 
 
+def reachable(path) -> bool:
+    """``Path.exists`` that never raises: a recent project can be anything (a folder without
+    permission, a removed drive), and start-up must not stop on it."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError, TypeError):
+        return False
+
+
 class Prefs:
     """Typed access to the few keys we keep; every read goes to QSettings (no cache)."""
 
@@ -30,7 +39,9 @@ class Prefs:
         value = self.qs.value("recent/projects", [])
         if isinstance(value, str):  # QSettings gives a bare string for a one-item list
             value = [value]
-        return [Path(v) for v in (value or []) if v]
+        if not isinstance(value, (list, tuple)):  # a hand-edited or damaged settings file
+            return []
+        return [Path(v) for v in value if isinstance(v, str) and v and "\0" not in v]
 
     def add_recent(self, folder: str | Path) -> None:
         folder = str(Path(folder).resolve())

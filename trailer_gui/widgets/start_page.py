@@ -8,6 +8,8 @@ from pathlib import Path
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
+from .prefs import reachable
+
 
 class StartPage(QtWidgets.QWidget):
     sigNew = Signal()
@@ -75,7 +77,7 @@ class StartPage(QtWidgets.QWidget):
             item = QtWidgets.QListWidgetItem(f"{folder.name}\n{folder.parent}")
             item.setData(Qt.UserRole, str(folder))
             item.setToolTip(str(folder))
-            if not folder.exists():
+            if not reachable(folder):
                 item.setForeground(QtGui.QBrush(Qt.gray))
             self.recent.addItem(item)
         self.recent.setVisible(bool(folders))
