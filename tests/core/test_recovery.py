@@ -231,6 +231,7 @@ def test_schema_upgrade_is_preceded_by_a_backup(tmp_path):
     proj = Project.create(tmp_path / "old")
     with proj.transaction() as db:  # make it look like a schema-1 project
         db.execute("DROP TABLE shots")
+        db.execute("DROP TABLE IF EXISTS label_revisions")  # schema 3 (label revisions)
         db.execute("PRAGMA user_version = 1")
     proj.close()
     Project.open(tmp_path / "old").close()
