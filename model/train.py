@@ -216,7 +216,7 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
         dataset = train_dataset(reader, train_ids, window=config.window, batch=batch, steps=steps,
                                 seed=config.seed, first_epoch=initial_epoch,
                                 output_names=model.output_names, augment=config.augment,
-                                mix=config.mix)
+                                mix=config.mix, hue=config.hue)
         predictor = Predictor(model, config.predict_chunk)
         bn_windows = sample_windows(reader, train_ids, window=config.window,
                                     count=config.bn_windows, seed=config.seed)
