@@ -17,20 +17,24 @@ probabilities.  Segment figures are 0-100 (as the field prints them), the rest 0
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
 from .data import WindowReader, check_dataset, labelled_ids, read_manifest
 from .decode import PLAIN, Decoding, decode, fit
 from .errors import ModelDataError, ModelRunError
-from .files import read_run_config
+from .files import CONFIG_FILE, read_run_config
 from .metrics import per_genre_metrics
 from .segments import segment_metrics
 
 
 def run_decoding(run_dir) -> Decoding | None:
     """The decoding stored with a run (``config.json`` "decoding"); None for runs made before
-    decoding existed (their predictions are thresholded as before)."""
+    decoding existed or without a config.json (their predictions are thresholded as before).
+    ModelRunError naming the file when it is unreadable or the decoding is bad."""
+    if not (Path(run_dir) / CONFIG_FILE).is_file():
+        return None
     config = read_run_config(run_dir)
     data = config.get("decoding")
     if data is None:

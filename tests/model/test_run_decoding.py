@@ -50,6 +50,9 @@ def test_evaluation_reuses_the_stored_decoding(trained_run, dataset_dir, tmp_pat
     assert run_decoding(run) is None
     older = evaluate(run, dataset_dir, ids=[6])
     assert older["macro"]["f1"] == pytest.approx(raw["metrics"]["macro"]["f1"])
+    (run / "config.json").rename(run / "config.moved")
+    assert run_decoding(run) is None  # no config.json at all: thresholded too
+    (run / "config.moved").rename(run / "config.json")
     config["decoding"] = {"min_frames": -3}
     (run / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelRunError, match="config.json: decoding: min_frames"):
