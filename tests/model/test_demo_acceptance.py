@@ -11,8 +11,9 @@ trailers that were neither trained nor validated on.
 
 Size: like the default demo (`trailer demo`: six labelled 20 s trailers to train on), plus
 two more labelled trailers held out; videos rendered at 72x128 (fast) and exported at 32x32.
-Measured on 2 shared cores: ~5 s demo + export, 65-190 s training (12 epochs of 38 steps
-of 8 windows x 8 frames; the slower figure with other jobs running), ~2 s evaluation.
+Measured on 2 cores: ~5 s demo + export, 65-85 s training (12 epochs of 38 steps of
+8 windows x 8 frames; up to 7 min while other jobs shared the cores), 1-2 s fitting the
+decoding, ~2 s evaluation.
 Figures (model/README.md, "Segments"; training seed 0, hue rotation up to a quarter turn,
 decoding fitted on the validation trailer): dominant-genre Edit 94.4, F1@50 96.8, macro-F1
 0.947, every genre right on 0.899 of the frames (0.903 / 0.773 per frame without the
