@@ -78,3 +78,14 @@ def test_eval_table_adds_segment_columns_and_the_dominant_sequence():
                             "all_genres_right": 0.85, "decoding": {"min_frames": 6}})
     assert "right on  96.1% of frames" in text and "Edit  93.8" in text
     assert "every genre right on  85.0% of frames" in text and "decoded" in text
+
+
+def test_predict_and_eval_take_raw():
+    from trailer_gui.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["predict", "p", "--raw", "--ids", "3"])
+    assert args.raw is True and args.ids == [3]
+    assert parser.parse_args(["predict", "p"]).raw is False
+    args = parser.parse_args(["eval", "p", "--json", "--raw"])
+    assert args.raw is True and args.json is True
