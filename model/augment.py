@@ -12,7 +12,10 @@ and fails on the next trailer's grade and on its two-genre scenes.
 
 * `augment_window`: horizontal flip (left/right carries no genre) and a colour grade: hue
   rotation about the grey axis, saturation, per-channel gain, exposure and contrast, of the
-  size trailers differ by.
+  size trailers differ by.  The hue turns by up to a quarter turn either way (`HUE`), more
+  than trailers' grades differ by: so that a genre is not recognised by its tint alone
+  (model/README.md, "Segments": with +-0.08 turn the demo's held-out trailers scored
+  macro-F1 0.29-0.32 once their colours were rotated by 90-180 degrees).
 * `mix_windows`: two training windows shown at once (left/right or top/bottom parts, or a
   50/50 blend) carry both windows' genres (the labels say which genres are *present* in a
   frame).  This teaches each genre's branch to fire on its own evidence whatever else is in
@@ -27,7 +30,7 @@ import math
 
 import numpy as np
 
-HUE = 0.08  # max hue rotation, fraction of a turn
+HUE = 0.25  # default max hue rotation, fraction of a turn (TrainConfig.hue)
 SATURATION = (0.7, 1.3)
 CHANNEL = 0.08  # max per-channel gain deviation
 GAIN = (0.75, 1.25)  # exposure
@@ -48,16 +51,18 @@ def colour_matrix(hue: float, saturation: float, channel_gains, gain: float) -> 
     return (gain * np.diag(channel_gains) @ sat @ rot).astype(np.float32)
 
 
-def augment_window(x: np.ndarray, rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:
+def augment_window(x: np.ndarray, rng: np.random.Generator, strength: float = 1.0,
+                   hue: float = HUE) -> np.ndarray:
     """A randomly flipped and re-graded copy of the window `x` (frames, 3, rows, cols).
 
-    `strength` scales every colour range (0: unchanged window, no flip either)."""
+    `strength` scales every colour range (0: unchanged window, no flip either); `hue`: the
+    largest hue rotation, a fraction of a turn (0.5: any hue)."""
     if strength <= 0:
         return x
     if rng.random() < 0.5:
         x = x[..., ::-1]
     m = colour_matrix(
-        rng.uniform(-HUE, HUE) * strength,
+        rng.uniform(-hue, hue) * strength,
         1 + rng.uniform(SATURATION[0] - 1, SATURATION[1] - 1) * strength,
         1 + rng.uniform(-CHANNEL, CHANNEL, 3) * strength,
         1 + rng.uniform(GAIN[0] - 1, GAIN[1] - 1) * strength,

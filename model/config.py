@@ -62,6 +62,8 @@ class TrainConfig:
     never trained on, macro-F1 0.78 after 8 epochs and 0.83 after 20 with the seed-like
     training, 0.90 after 12 with these; 0 / 'constant' give the seed-like behaviour):
     augment: strength of the per-window flip and colour-grade augmentation (0 = off).
+    hue: largest hue rotation of that colour grade, a fraction of a turn (0.5 = any hue):
+        0.25 makes genres recognisable by more than their tint (model/README.md, "Segments").
     mix: probability that a training window is shown together with another one, labelled
         with both windows' genres (0 = off; see `model.augment.mix_windows` for when not to).
     dropout: dropout rate before each hidden Dense layer of the genre heads (training only).
@@ -92,6 +94,7 @@ class TrainConfig:
     model_options: dict[str, Any] = field(default_factory=dict)
     ids: list[int] | None = None
     augment: float = 1.0
+    hue: float = 0.25
     mix: float = 0.5
     dropout: float = 0.3
     lr_schedule: str = "cosine"
@@ -127,7 +130,7 @@ class TrainConfig:
             bad(f"bn_momentum must be in (0, 1), got {self.bn_momentum!r}")
         if not (0.0 < self.threshold < 1.0):
             bad(f"threshold must be in (0, 1), got {self.threshold!r}")
-        for name, top in (("augment", math.inf), ("mix", 1.0), ("dropout", 0.99)):
+        for name, top in (("augment", math.inf), ("mix", 1.0), ("dropout", 0.99), ("hue", 0.5)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= top:
                 bad(f"{name} must be a number in [0, {top}], got {value!r}")

@@ -46,12 +46,13 @@ def average_precision(y_true, y_score) -> float:
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
-def genre_metrics(y_true, y_prob, threshold=0.5) -> dict:
+def genre_metrics(y_true, y_prob, threshold=0.5, y_pred=None) -> dict:
     """precision, recall, f1, ap, support (frames with the genre), predicted (frames
-    predicted positive) of one genre."""
+    predicted positive) of one genre.  `y_pred`: the accepted 0/1 labels (e.g. decoded,
+    `model.decode`) to score instead of ``y_prob >= threshold``; AP always ranks `y_prob`."""
     y = np.asarray(y_true).ravel() > 0.5
     p = np.asarray(y_prob, dtype=np.float64).ravel()
-    pred = p >= threshold
+    pred = p >= threshold if y_pred is None else np.asarray(y_pred).ravel() > 0.5
     tp = int(np.sum(pred & y))
     fp = int(np.sum(pred & ~y))
     fn = int(np.sum(~pred & y))
@@ -70,10 +71,11 @@ def _nanmean(values) -> float:
     return float(sum(values) / len(values)) if values else math.nan
 
 
-def per_genre_metrics(y_true, y_prob, genre_names, threshold=0.5) -> dict:
+def per_genre_metrics(y_true, y_prob, genre_names, threshold=0.5, y_pred=None) -> dict:
     """Metrics of every genre plus their "macro" averages.
 
-    y_true: (frames, genres) 0/1; y_prob: (frames, genres) probabilities.
+    y_true: (frames, genres) 0/1; y_prob: (frames, genres) probabilities; y_pred: optional
+    (frames, genres) 0/1 accepted labels scored instead of ``y_prob >= threshold``.
     Returns ``{genre: {precision, recall, f1, ap, support, predicted}, ...,
     "macro": {precision, recall, f1, ap}}`` (genre order kept).
     """
@@ -88,8 +90,12 @@ def per_genre_metrics(y_true, y_prob, genre_names, threshold=0.5) -> dict:
         raise ValueError("per_genre_metrics: a genre may not be called 'macro'")
     if y_true.size and not np.all((y_true == 0) | (y_true == 1)):
         raise ValueError("per_genre_metrics: y_true must hold 0/1 only")
+    if y_pred is not None and np.shape(y_pred) != y_true.shape:
+        raise ValueError(f"per_genre_metrics: y_pred {np.shape(y_pred)} must be {y_true.shape}")
     result = {
-        name: genre_metrics(y_true[:, g], y_prob[:, g], threshold) for g, name in enumerate(names)
+        name: genre_metrics(y_true[:, g], y_prob[:, g], threshold,
+                            None if y_pred is None else np.asarray(y_pred)[:, g])
+        for g, name in enumerate(names)
     }
     result["macro"] = {k: _nanmean([result[n][k] for n in names]) for k in KEYS}
     return result

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from .augment import augment_window, mix_windows
+from .augment import HUE, augment_window, mix_windows
 from .data import WindowReader, plan_windows
 
 
 def train_dataset(reader: WindowReader, ids, *, window, batch, steps, seed, first_epoch,
-                  output_names, augment=0.0, mix=0.0) -> tf.data.Dataset:
+                  output_names, augment=0.0, mix=0.0, hue=HUE) -> tf.data.Dataset:
     """An endless dataset of ``(x (batch, window, 3, rows, cols), {cat_g: (batch, window, 1)})``.
 
     Endless on purpose: `fit` gets `steps_per_epoch`, and Keras keeps one iterator across
@@ -20,6 +20,7 @@ def train_dataset(reader: WindowReader, ids, *, window, batch, steps, seed, firs
     same stream (which tf.distribute then shards by element).
 
     augment: strength of `model.augment.augment_window` (flip, colour grade; 0 = off).
+    hue: its largest hue rotation (fraction of a turn).
     mix: probability that a window is composited with another random training window
     (`model.augment.mix_windows`, labels: both windows' genres).  Augmentation draws come
     from their own seeded generator, so the windows' plan does not depend on them.
@@ -40,13 +41,13 @@ def train_dataset(reader: WindowReader, ids, *, window, batch, steps, seed, firs
             for tid, start in plan_windows(frames, window, per_epoch, rng):
                 x, y = reader.window(tid, start, window)
                 if augment:
-                    x = augment_window(x, aug_rng, augment)
+                    x = augment_window(x, aug_rng, augment, hue)
                 if mix and aug_rng.random() < mix:
                     other = ids[int(aug_rng.choice(len(ids), p=weights))]
                     start_b = int(aug_rng.integers(0, max(1, frames[other] - window + 1)))
                     xb, yb = reader.window(other, start_b, window)
                     if augment:
-                        xb = augment_window(xb, aug_rng, augment)
+                        xb = augment_window(xb, aug_rng, augment, hue)
                     x, y = mix_windows(x, y, xb, yb, aug_rng)
                 yield x, {name: y[:, g : g + 1] for g, name in enumerate(output_names)}
             epoch += 1

@@ -5,10 +5,13 @@ Run folder (out_dir = PROJECT/models/<run>/), every file written atomically:
     config.json   train config, model options, genres, size, split, positive weights
     history.json  one entry per epoch (global epoch numbers; a resumed run starts with the
                   previous run's entries)
-    metrics.json  best epoch, monitor value, its per-genre validation metrics
+    metrics.json  best epoch, monitor value, its per-genre validation metrics; at the end
+                  "decoded": `model.evaluate.score` of the decoded validation trailers
+    (config.json gains "decoding" (`model.decode.Decoding`, fitted on the validation
+    trailers at the end) and "decoding_fit" (what the fit found))
 
 Events (dicts) sent to `listener`, from the training thread:
-    {"event": "stage", "stage": "checking data"|"building model"|"tracing"|"training"|
+    {"event": "stage", "stage": "checking data"|"building model"|"tracing"|"training"|"decoding"|
                        "validating"|"saving", ...}
     {"event": "batch", "epoch", "epochs", "batch", "batches", "loss", "batch_loss",
                        "frames_per_s", "eta_s"}
@@ -47,7 +50,7 @@ from .build import build_model, compile_model, output_names
 from .config import MONITORS, TrainConfig
 from .distribute import fix_keras_multi_worker_build, resolve_strategy
 from .errors import ModelConfigError, ModelDataError, ModelRunError, TrainingDivergedError
-from .files import (CONFIG_FILE, HISTORY_FILE, METRICS_FILE, MODEL_FILE, RUN_FILES,
+from .files import (CONFIG_FILE, HISTORY_FILE, METRICS_FILE, MODEL_FILE, RUN_FILES, read_json,
                     read_history, read_run_config, save_model_atomic, write_json_atomic)
 from .losses import bce_numpy, positive_weights
 from .metrics import per_genre_metrics
@@ -213,7 +216,7 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
         dataset = train_dataset(reader, train_ids, window=config.window, batch=batch, steps=steps,
                                 seed=config.seed, first_epoch=initial_epoch,
                                 output_names=model.output_names, augment=config.augment,
-                                mix=config.mix)
+                                mix=config.mix, hue=config.hue)
         predictor = Predictor(model, config.predict_chunk)
         bn_windows = sample_windows(reader, train_ids, window=config.window,
                                     count=config.bn_windows, seed=config.seed)
@@ -237,6 +240,8 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
                 f"(try a smaller learning rate){saved}")
         if not run.saved_model:  # cannot normally happen: every epoch end saves the first model
             run.save_model(model)
+        if is_chief:
+            _store_decoding(run, run_config, validator, reader, genres)
         done = {
             "event": "done", "stopped": progress.stopped, "run_dir": str(out_dir),
             "best_epoch": validator.best_epoch, "epochs_done": len(validator.history) - len(prev_history),
@@ -370,6 +375,7 @@ class _Validator(keras.callbacks.Callback):
         self.best_value = None
         self.best_epoch = None
         self.best_metrics = {}
+        self.best_validation = None  # ([probs per trailer], [labels per trailer])
         self._bn_stats = None
 
     def on_epoch_end(self, epoch, logs=None):
@@ -383,13 +389,14 @@ class _Validator(keras.callbacks.Callback):
             recompute_bn_statistics(model, self.reader, self.bn_windows, self.config.window,
                                     self.batch, cache=self)
         self.predictor.sync()
-        metrics, val_loss = {}, None
+        metrics, val_loss, per_trailer = {}, None, None
         if self.val_ids:
             probs, truth = [], []
             for tid in self.val_ids:
                 probs.append(self.predictor.predict(self.reader.scene(tid),
                                                     self.reader.infos[tid].cuts))
                 truth.append(self.reader.labels(tid))
+            per_trailer = (probs, truth)
             probs, truth = np.concatenate(probs), np.concatenate(truth)
             metrics = per_genre_metrics(truth, probs, self.genres, self.config.threshold)
             val_loss = bce_numpy(truth, probs, self.pos_w)
@@ -415,6 +422,7 @@ class _Validator(keras.callbacks.Callback):
                 self.best_value, self.best_epoch, self.best_metrics = value, epoch + 1, metrics
             elif self.best_epoch is None:
                 self.best_epoch, self.best_metrics = epoch + 1, metrics
+            self.best_validation = per_trailer  # the saved model's, for fitting the decoding
             self.run.save_model(model)
         progress.validation_s = time.perf_counter() - start
         entry["validation_s"] = progress.validation_s
@@ -443,6 +451,28 @@ class _Validator(keras.callbacks.Callback):
         if value is None or not math.isfinite(value):
             return None
         return value
+
+
+def _store_decoding(run, run_config, validator, reader, genres) -> None:
+    """Fit the temporal decoding (`model.decode`) on the saved model's validation
+    predictions; store it in config.json ("decoding", "decoding_fit") and the decoded
+    validation report (`model.evaluate.score`) in metrics.json ("decoded").  Without
+    validation trailers the decoding is plain thresholding."""
+    from .evaluate import fit_decoding, score
+
+    run.emit({"event": "stage", "stage": "decoding"})
+    probs, truths = validator.best_validation or ([], [])
+    cuts = [reader.infos[tid].cuts for tid in validator.val_ids] if probs else []
+    info = reader.infos[validator.val_ids[0]] if probs else None
+    fps = info.fps / info.stride if info is not None and info.fps else None
+    params, report = fit_decoding(probs, truths, cuts, genres, fps=fps)
+    run_config["decoding"] = params.to_dict()
+    run_config["decoding_fit"] = report
+    run.write(CONFIG_FILE, run_config)
+    if probs:
+        metrics = read_json(run.folder / METRICS_FILE, "metrics")
+        metrics["decoded"] = score(truths, probs, cuts, genres, params)
+        run.write(METRICS_FILE, metrics)
 
 
 def cosine_lr(lr, epoch, epochs, floor=0.05) -> float:

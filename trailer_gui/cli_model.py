@@ -69,7 +69,7 @@ def cmd_predict(args):
 
     project = _open(args.project)
     run = find_run(project, args.model)
-    written = predict_project(project, run.name, ids=args.ids, progress=_progress())
+    written = predict_project(project, run.name, ids=args.ids, progress=_progress(), raw=args.raw)
     for path in written:
         print(f"wrote {path}")
     return 0
@@ -94,37 +94,64 @@ def _cell(value, width: int, digits: int = 3) -> str:
 
 def format_metrics(metrics: dict) -> str:
     """Table of `model.metrics.per_genre_metrics`: one row per genre (frames = frames that
-    carry the genre), then the macro averages."""
-    rows = [f"{'genre':<12} {'precision':>9} {'recall':>7} {'F1':>6} {'AP':>6} {'frames':>7}"]
+    carry the genre), then the macro averages.  Segment figures (`model.evaluate`: each
+    genre's "segments") add the columns Edit and F1@10/25/50 (0-100)."""
+    segmented = any(isinstance(m, dict) and "segments" in m for m in metrics.values())
+    seg_head = "".join(f" {k:>6}" for k in ("Edit", "F1@10", "F1@25", "F1@50")) if segmented else ""
+
+    def seg_cells(m):
+        if not segmented:
+            return ""
+        s = m.get("segments") or {}
+        return "".join(f" {_cell(s.get(k), 6, 1)}" for k in ("edit", "f1@10", "f1@25", "f1@50"))
+
+    rows = [f"{'genre':<12} {'precision':>9} {'recall':>7} {'F1':>6} {'AP':>6}{seg_head} {'frames':>7}"]
     for name, m in metrics.items():
         if name == "macro" or not isinstance(m, dict):
             continue
         rows.append(f"{name:<12} {_cell(m.get('precision'), 9)} {_cell(m.get('recall'), 7)} "
-                    f"{_cell(m.get('f1'), 6)} {_cell(m.get('ap'), 6)} "
+                    f"{_cell(m.get('f1'), 6)} {_cell(m.get('ap'), 6)}{seg_cells(m)} "
                     f"{int(m.get('support', m.get('positives', 0)) or 0):7d}")
     macro = metrics.get("macro", {})
     if macro:
         rows.append(f"{'macro':<12} {_cell(macro.get('precision'), 9)} {_cell(macro.get('recall'), 7)} "
-                    f"{_cell(macro.get('f1'), 6)} {_cell(macro.get('ap'), 6)}")
+                    f"{_cell(macro.get('f1'), 6)} {_cell(macro.get('ap'), 6)}{seg_cells(macro)}")
     return "\n".join(rows)
+
+
+def format_sequence(report: dict) -> str:
+    """The dominant-genre sequence's figures and the frames with every genre right."""
+    dom = report.get("dominant") or {}
+    s = dom.get("segments") or {}
+    share = report.get("all_genres_right")
+    return (f"dominant genre: right on {_cell(_pct(dom.get('accuracy')), 5, 1)}% of frames; segments "
+            + " ".join(f"{k.replace('edit', 'Edit').replace('f1', 'F1')} {_cell(s.get(k), 5, 1)}"
+                       for k in ("edit", "f1@10", "f1@25", "f1@50"))
+            + f"\nevery genre right on {_cell(_pct(share), 5, 1)}% of frames"
+            + ("  (decoded segments)" if report.get("decoding") else "  (thresholded at 0.5)"))
+
+
+def _pct(share):
+    return None if share is None or (isinstance(share, float) and math.isnan(share)) else 100 * share
 
 
 def cmd_eval(args):
     _quiet_tensorflow()
-    from .core.training import evaluate_project, find_run
+    from .core.training import evaluate_project_report, find_run
 
     project = _open(args.project)
     run = find_run(project, args.model)
-    metrics, ids = evaluate_project(project, run.name)
+    report, ids = evaluate_project_report(project, run.name, raw=args.raw)
     if args.json:
         # Undefined metrics (no positives) are NaN; JSON has no NaN, so they become null.
         from model.files import to_jsonable
 
-        print(json.dumps(to_jsonable({"run": run.name, "ids": ids, "metrics": metrics}),
+        print(json.dumps(to_jsonable({"run": run.name, "ids": ids, **report}),
                          indent=1, allow_nan=False))
     else:
         print(f"model {run.name} on trailers {', '.join(map(str, ids))} (not trained on):")
-        print(format_metrics(metrics))
+        print(format_metrics(report["metrics"]))
+        print(format_sequence(report))
     return 0
 
 
@@ -165,16 +192,21 @@ def add_commands(sub) -> None:
                    help="tf.distribute strategy (multiworker reads TF_CONFIG)")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("predict", help="write predictions/pred_{id}.npy with a trained model")
+    p = sub.add_parser("predict", help="write predictions/pred_{id}.npy (probabilities) and "
+                                       "labels_{id}.npy (decoded segments) with a trained model")
     p.add_argument("project")
     p.add_argument("--ids", type=int, nargs="+", metavar="ID")
     p.add_argument("--model", metavar="RUN", help="a run under models/ (default: the latest)")
+    p.add_argument("--raw", action="store_true",
+                   help="probabilities only: no decoded labels_{id}.npy beside them")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("eval", help="per-genre metrics on labelled trailers not trained on")
     p.add_argument("project")
     p.add_argument("--model", metavar="RUN", help="a run under models/ (default: the latest)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--raw", action="store_true",
+                   help="score the probabilities thresholded at 0.5, not the run's decoded segments")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("config", help="show or set training settings (KEY or KEY=VALUE)")

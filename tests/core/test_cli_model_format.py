@@ -34,13 +34,58 @@ def test_eval_json_writes_null_not_nan_for_undefined_values(monkeypatch, capsys)
     import trailer_gui.cli_model as cli_model
     import trailer_gui.core.training as training
 
-    metrics = {"comedy": {"precision": math.nan, "f1": 0.5, "support": 0},
-               "macro": {"f1": 0.5}}
+    segments = {"edit": math.nan, "f1@10": 100.0, "f1@25": 100.0, "f1@50": 50.0}
+    report = {"metrics": {"comedy": {"precision": math.nan, "f1": 0.5, "support": 0,
+                                     "segments": segments},
+                          "macro": {"f1": 0.5, "segments": segments}},
+              "dominant": {"accuracy": 0.9, "segments": segments}, "all_genres_right": math.nan,
+              "decoding": {"threshold": 0.5, "min_frames": 6}}
+    seen = {}
+
+    def fake_report(project, name, raw=False):
+        seen["raw"] = raw
+        return report, [6, 7]
+
     monkeypatch.setattr(cli_model, "_open", lambda path: object())
     monkeypatch.setattr(training, "find_run", lambda project, name: types.SimpleNamespace(name="run-1"))
-    monkeypatch.setattr(training, "evaluate_project", lambda project, name: (metrics, [6, 7]))
-    args = types.SimpleNamespace(project="p", model=None, json=True)
+    monkeypatch.setattr(training, "evaluate_project_report", fake_report)
+    args = types.SimpleNamespace(project="p", model=None, json=True, raw=False)
     assert cli_model.cmd_eval(args) == 0
     out = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
     assert out["metrics"]["comedy"]["precision"] is None
     assert out["ids"] == [6, 7] and out["run"] == "run-1"
+    # The field's segment figures, per genre and on the dominant sequence; null if undefined.
+    assert out["metrics"]["comedy"]["segments"] == {"edit": None, "f1@10": 100.0, "f1@25": 100.0,
+                                                    "f1@50": 50.0}
+    assert out["dominant"]["segments"]["f1@50"] == 50.0 and out["dominant"]["accuracy"] == 0.9
+    assert out["all_genres_right"] is None and out["decoding"]["min_frames"] == 6
+    assert seen["raw"] is False
+
+
+def test_eval_table_adds_segment_columns_and_the_dominant_sequence():
+    from trailer_gui.cli_model import format_sequence
+
+    seg = {"edit": 93.75, "f1@10": 96.0, "f1@25": 96.0, "f1@50": math.nan}
+    metrics = {"action": {"precision": 1.0, "recall": 0.5, "f1": 0.667, "ap": 0.9, "support": 10,
+                          "segments": seg},
+               "macro": {"precision": 1.0, "recall": 0.5, "f1": 0.667, "ap": 0.9, "segments": seg}}
+    lines = format_metrics(metrics).splitlines()
+    assert lines[0].split() == ["genre", "precision", "recall", "F1", "AP", "Edit", "F1@10",
+                                "F1@25", "F1@50", "frames"]
+    assert lines[1].split() == ["action", "1.000", "0.500", "0.667", "0.900", "93.8", "96.0",
+                                "96.0", "—", "10"]
+    text = format_sequence({"dominant": {"accuracy": 0.961, "segments": seg},
+                            "all_genres_right": 0.85, "decoding": {"min_frames": 6}})
+    assert "right on  96.1% of frames" in text and "Edit  93.8" in text
+    assert "every genre right on  85.0% of frames" in text and "decoded" in text
+
+
+def test_predict_and_eval_take_raw():
+    from trailer_gui.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["predict", "p", "--raw", "--ids", "3"])
+    assert args.raw is True and args.ids == [3]
+    assert parser.parse_args(["predict", "p"]).raw is False
+    args = parser.parse_args(["eval", "p", "--json", "--raw"])
+    assert args.raw is True and args.json is True

@@ -115,3 +115,59 @@ def test_stale_staging_of_another_process_is_removed(empty_project):
     mine = P.new_staging_dir(p)
     assert not stale.exists() and mine.exists()
     assert P.load_run_prediction(p, 0, None, 3, 2) is None
+
+
+# ---- decoded segments beside the probabilities ---------------------------------------------
+def write_decoded(folder, vid, probs, labels, run, decoding=None):
+    write(folder, vid, probs, run)
+    np.save(folder / f"labels_{vid}.npy", np.asarray(labels, np.float32))
+    meta = json.loads((folder / f"pred_{vid}.json").read_text())
+    meta["decoding"] = decoding or {"threshold": 0.5, "min_frames": 3}
+    (folder / f"pred_{vid}.json").write_text(json.dumps(meta))
+
+
+def test_decoded_labels_are_what_the_annotator_accepts(empty_project):
+    p = empty_project
+    probs = np.full((10, 2), 0.2, np.float32)
+    probs[4, 0] = 0.9  # a 1-frame spike the decoding removed
+    decoded = np.zeros((10, 2), np.float32)
+    decoded[6:, 1] = 1  # a segment the decoding made from weak evidence
+    write_decoded(P.run_predictions_dir(p, "r"), 3, probs, decoded, "r")
+    pred = P.load_run_prediction(p, 3, "r", 10, 2)
+    assert pred.labels is not None and pred.decided(0.5).tolist() == (decoded > 0).tolist()
+    labels = np.zeros((10, 2), bool)
+    mask = P.disagreement(pred.probs, labels, 0.5, pred.decided(0.5))
+    assert np.flatnonzero(mask.any(axis=1)).tolist() == [6, 7, 8, 9]  # not the spike at 4
+    assert P.next_disagreement(mask, 0) == 6
+    assert P.trailer_note(pred.probs, decoded > 0, 0.5, pred.decided(0.5)) == "model agrees 100%"
+    block = P.accepted_labels(pred.probs, 0.5, 2, 8, pred.decided(0.5))
+    assert block.tolist() == (decoded[2:8] > 0).tolist()
+
+
+def test_without_decoding_the_probabilities_are_thresholded(empty_project):
+    """Runs from before decoding (no "decoding" in the JSON), `trailer predict --raw`, or a
+    labels file that does not fit: the prediction is the thresholded curve, as before."""
+    p = empty_project
+    probs = np.zeros((6, 2), np.float32)
+    probs[2:4, 1] = 0.8
+    write(P.predictions_dir(p), 0, probs, "old")
+    np.save(P.predictions_dir(p) / "labels_0.npy", np.ones((6, 2), np.float32))  # stale
+    pred = P.load_run_prediction(p, 0, None, 6, 2)
+    assert pred.labels is None and pred.decided(0.5).tolist() == (probs >= 0.5).tolist()
+    write_decoded(P.predictions_dir(p), 1, probs, np.ones((5, 2)), "new")  # wrong shape
+    assert P.load_run_prediction(p, 1, None, 6, 2).labels is None
+
+
+def test_publish_moves_labels_with_their_probabilities(empty_project):
+    p = empty_project
+    top = P.predictions_dir(p)
+    staging = P.new_staging_dir(p)
+    write_decoded(staging, 0, np.zeros((4, 2)), np.ones((4, 2)), "new")
+    write(staging, 1, np.zeros((4, 2)), "new")  # a raw prediction
+    np.save(top / "labels_1.npy", np.ones((4, 2), np.float32))  # of an earlier prediction
+    assert P.publish(p, staging, "new") == [0, 1]
+    assert np.load(top / "labels_0.npy").sum() == 8
+    assert np.load(top / "new" / "labels_0.npy").sum() == 8
+    assert not (top / "labels_1.npy").exists() and not (top / "new" / "labels_1.npy").exists()
+    assert P.load_run_prediction(p, 0, "new", 4, 2).labels.all()
+    assert not [f for f in top.iterdir() if f.name.startswith(".")]

@@ -360,3 +360,72 @@ def test_the_trailer_list_says_where_the_model_agrees_and_where_it_is_unsure(
 
     window.actions.toggle_predictions.trigger()  # predictions hidden: no notes
     assert rows.row(0).model_note == "" and rows.row(2).model_note == ""
+
+
+# ---- decoded segments (issue #12) ----------------------------------------------------------
+def test_decoded_segments_drive_bars_navigation_and_accept(make_window, predicted_demo, qtbot):
+    """The run decoded its curves into segments: the 1-frame flip at frame 30 is gone from
+    them, frames 10-13 stay.  The lanes show the curves AND the segments' bars; N, the note
+    and Accept follow the segments, not the thresholded curve."""
+    from trailer_gui.widgets.prediction_overlay import BAND_ROWS, SEGMENT, SEGMENT_ROWS
+
+    folder, labels, probs = predicted_demo
+    decoded = (probs >= 0.5).astype(np.float32)
+    decoded[30] = labels[30]
+    d = folder / "predictions"
+    np.save(d / "labels_0.npy", decoded)
+    meta = json.loads((d / "pred_0.json").read_text())
+    meta["decoding"] = {"threshold": 0.5, "switch_cost": 20.0, "min_frames": 3}
+    (d / "pred_0.json").write_text(json.dumps(meta))
+
+    window = make_window(folder)
+    ctl = window.model_ctl
+    assert np.array_equal(ctl.overlay.decided(), decoded > 0.5)
+    assert np.flatnonzero(ctl.overlay.disagreement().any(axis=1)).tolist() == [10, 11, 12, 13]
+    assert ctl.overlay.curves[0].isVisible()  # the raw curve is still drawn
+    # The bar of a lane where the segments say "present" (image rows of lane g, column 0 at
+    # one frame per column or more).
+    rgba = ctl.overlay._rgba
+    frame, genre = map(int, np.argwhere(decoded > 0.5)[0])
+    column = frame // ctl.overlay._ds
+    lane_rows = rgba[genre * BAND_ROWS:(genre + 1) * BAND_ROWS, column]
+    assert tuple(lane_rows[SEGMENT_ROWS][0]) == SEGMENT
+
+    key(qtbot, window, Qt.Key_N)
+    wait_shown(qtbot, window, 10)
+    key(qtbot, window, Qt.Key_N)  # frame 30's flip is not a disagreement of the segments
+    assert window.player.frame() == 10
+    assert "No disagreement" in window.statusBar().currentMessage()
+
+    window.timeline.set_selection(None, None)
+    window.accept_predictions()
+    assert (window.editor.array == (decoded > 0.5)).all()
+    window.undo()
+
+
+def test_dock_table_shows_segment_figures_of_the_decoded_run(make_window, predicted_demo, qtbot):
+    folder, labels, probs = predicted_demo
+    run = folder / "models" / "20200101-000000"
+    run.mkdir(parents=True)
+    (run / "model.keras").write_bytes(b"not read here")
+    (run / "history.json").write_text(json.dumps([{"epoch": 1, "loss": 0.5, "val_loss": 0.6}]))
+    seg = {"edit": 93.75, "f1@10": 96.0, "f1@25": 96.0, "f1@50": 90.5}
+    genre = {"precision": 0.5, "recall": 0.5, "f1": 0.5, "ap": 0.5, "support": 3, "segments": seg}
+    (run / "metrics.json").write_text(json.dumps({"best_epoch": 1, "validation": {
+        "comedy": {k: v for k, v in genre.items() if k != "segments"},
+        "macro": {"precision": 0.5, "recall": 0.5, "f1": 0.4, "ap": 0.5}},
+        "decoded": {"metrics": {"comedy": genre, "macro": {**genre, "f1": 0.45}},
+                    "dominant": {"accuracy": 0.96, "segments": {**seg, "edit": 88.0}},
+                    "all_genres_right": 0.87, "decoding": {"min_frames": 3}}}))
+    window = make_window(folder)
+    ctl = window.model_ctl
+    ctl.panel.choose_run("20200101-000000")
+    table = ctl.panel.metrics
+    rows = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
+    assert rows == ["comedy", "macro", "dominant"]
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert table.item(1, headers.index("F1")).text() == "0.450"  # the decoded figures
+    assert table.item(0, headers.index("Edit")).text() == "93.8"
+    assert table.item(2, headers.index("Edit")).text() == "88.0"
+    assert table.item(2, headers.index("F1@50")).text() == "90.5"
+    assert "every genre right on 87%" in ctl.panel.metrics_title.text()

@@ -115,7 +115,7 @@ def test_cosine_schedule():
 
 
 @pytest.mark.parametrize("key, value", [("augment", -0.5), ("mix", 1.5), ("dropout", 1.0),
-                                        ("lr_schedule", "step"), ("mix", True)])
+                                        ("lr_schedule", "step"), ("mix", True), ("hue", 0.7)])
 def test_bad_generalisation_settings_are_refused(key, value):
     with pytest.raises(ModelConfigError, match=key):
         TrainConfig(**{key: value}).validate()
@@ -127,5 +127,21 @@ def test_defaults_and_old_runs():
             config.lr_schedule) == (8, 8, 1.0, 0.5, 0.3, "cosine")
     # A run folder written before these settings existed still loads (defaults fill in).
     old = {k: v for k, v in config.to_dict().items()
-           if k not in ("augment", "mix", "dropout", "lr_schedule")}
+           if k not in ("augment", "mix", "dropout", "lr_schedule", "hue")}
     assert TrainConfig.from_dict(old) == config
+
+
+def test_hue_range_lets_a_tint_turn_into_another_colour():
+    """With a quarter turn a red scene can come out greener than red (the genre must then be
+    read from more than its tint); with no hue rotation the rest of the grade never does."""
+    red = np.zeros((2, 3, 4, 4), np.float32)
+    red[:, 0] = 0.8
+    rng = np.random.default_rng(0)
+
+    def greener(hue):
+        outs = [augment_window(red, rng, 1.0, hue) for _ in range(60)]
+        return sum(float(o[:, 1].mean()) > float(o[:, 0].mean()) for o in outs)
+
+    assert greener(0.0) == 0
+    assert greener(0.25) > 0
+    assert TrainConfig().hue == 0.25

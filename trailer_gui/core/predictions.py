@@ -6,6 +6,11 @@ Files (float32 ``(source frames, genres)`` probabilities, one JSON beside each n
                                         (``trailer predict`` writes these; the JSON says which run)
 ``predictions/<run>/pred_{id}.npy``     every prediction the GUI published, kept per run, so that
                                         choosing a run in the runs list shows its curves at once
+``labels_{id}.npy`` beside each          the run's decoded segments (same shape, 0/1 float32,
+                                        `model.decode`), when the JSON's "decoding" is set: what
+                                        the overlay's bars, N/Shift+N, the trailer note and
+                                        Accept use.  Without it (older runs, ``--raw``) those
+                                        threshold the probabilities as before.
 
 The GUI predicts a whole set into a staging folder (``predictions/.staging-*``) and publishes
 it only when complete (:func:`publish`): cancelling or failing while predicting leaves every
@@ -48,13 +53,24 @@ class Prediction:
     run: str
     probs: np.ndarray  # (frames, genres) float32 in [0, 1], source frames
     meta: dict
+    labels: np.ndarray | None = None  # (frames, genres) bool decoded segments, or None
 
     @property
     def frames(self) -> int:
         return int(self.probs.shape[0])
 
+    def decided(self, threshold: float) -> np.ndarray:
+        """(frames, genres) bool: what accepting the prediction gives, the decoded segments
+        when the run stored a decoding, else the probabilities at ``threshold``."""
+        return self.labels if self.labels is not None else thresholded(self.probs, threshold)
 
-def _read(npy: Path, frames: int, genres: int) -> tuple[np.ndarray, dict] | None:
+
+def labels_path(npy: Path) -> Path:
+    """The decoded labels beside a ``pred_{id}.npy``."""
+    return npy.with_name("labels_" + npy.name.split("_", 1)[1])
+
+
+def _read(npy: Path, frames: int, genres: int) -> tuple[np.ndarray, dict, np.ndarray | None] | None:
     if not npy.is_file():
         return None
     try:
@@ -64,7 +80,19 @@ def _read(npy: Path, frames: int, genres: int) -> tuple[np.ndarray, dict] | None
         return None
     if probs.shape != (frames, genres) or not isinstance(meta, dict):
         return None  # made for another version of the video or of the genres
-    return np.asarray(probs, np.float32), meta
+    return np.asarray(probs, np.float32), meta, _read_labels(npy, meta, probs.shape)
+
+
+def _read_labels(npy: Path, meta: dict, shape) -> np.ndarray | None:
+    """The decoded labels, when the JSON says they were written with these probabilities and
+    they fit; None otherwise (the probabilities are then thresholded)."""
+    if not meta.get("decoding"):
+        return None
+    try:
+        labels = np.load(labels_path(npy), allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    return labels > 0.5 if labels.shape == tuple(shape) else None
 
 
 def load_run_prediction(project: Project, video_id: int, run: str | None,
@@ -78,10 +106,10 @@ def load_run_prediction(project: Project, video_id: int, run: str | None,
     found = _read(predictions_dir(project) / f"pred_{video_id}.npy", frames, genres)
     if found is None:
         return None
-    probs, meta = found
+    probs, meta, labels = found
     if run and meta.get("run") != run:
         return None
-    return Prediction(video_id, str(meta.get("run", "")), probs, meta)
+    return Prediction(video_id, str(meta.get("run", "")), probs, meta, labels)
 
 
 def latest_predicted_run(project: Project) -> str | None:
@@ -151,6 +179,17 @@ def publish(project: Project, staging: Path, run: str) -> list[int]:
         vid = _video_id(npy)
         if vid is None:
             continue
+        # The decoded labels travel with their probabilities, first (the JSON, moved last,
+        # says whether to use them); none staged (a raw prediction): earlier labels of this
+        # trailer go, they belong to other probabilities.
+        labels = labels_path(npy)
+        for folder in (top, per_run):
+            if labels.is_file():
+                tmp = folder / f".{labels.name}.publish{os.getpid()}"
+                shutil.copyfile(labels, tmp)
+                os.replace(tmp, folder / labels.name)
+            else:
+                (folder / labels.name).unlink(missing_ok=True)
         for src in (npy, npy.with_suffix(".json")):
             if not src.is_file():
                 continue
@@ -168,9 +207,13 @@ def thresholded(probs: np.ndarray, threshold: float) -> np.ndarray:
     return np.asarray(probs) >= threshold
 
 
-def disagreement(probs: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:
-    """(frames, genres) bool: where the thresholded prediction differs from the labels."""
-    return thresholded(probs, threshold) != np.asarray(labels, dtype=bool)
+def disagreement(probs: np.ndarray, labels: np.ndarray, threshold: float,
+                 decided: np.ndarray | None = None) -> np.ndarray:
+    """(frames, genres) bool: where the prediction differs from the labels.  The prediction
+    is `decided` (the decoded segments, `Prediction.decided`) when given, else the
+    probabilities thresholded."""
+    predicted = thresholded(probs, threshold) if decided is None else np.asarray(decided, bool)
+    return predicted != np.asarray(labels, dtype=bool)
 
 
 def segment_starts(mask_any: np.ndarray) -> np.ndarray:
@@ -262,29 +305,35 @@ def _unsure_frames(p: np.ndarray, threshold: float, margin: float):
     return nearest, distance.argmin(axis=1), nearest < margin
 
 
-def trailer_note(probs: np.ndarray, labels: np.ndarray, threshold: float) -> str:
+def trailer_note(probs: np.ndarray, labels: np.ndarray, threshold: float,
+                 decided: np.ndarray | None = None) -> str:
     """One line for the trailer list: what to label next at a glance.
 
-    A labelled trailer: the share of frames where the thresholded prediction matches the
-    labels on every genre.  An unlabelled one: how many places the model is unsure about
+    A labelled trailer: the share of frames where the prediction (`decided`, else
+    thresholded) matches the labels on every genre.  An unlabelled one: how many places the model is unsure about
     (the places U walks through).  Short: it shares a line of the list with the labelled
     share."""
     labels = np.asarray(labels, dtype=bool)
     if labels.any():
-        agree = 1.0 - disagreement(probs, labels, threshold).any(axis=1).mean()
+        agree = 1.0 - disagreement(probs, labels, threshold, decided).any(axis=1).mean()
         return f"model agrees {100 * agree:.0f}%"
     n = unsure_place_count(probs, threshold)
     return f"{n} place{'s' if n != 1 else ''} to check" if n else "model is sure"
 
 
-def accepted_labels(probs: np.ndarray, threshold: float, start: int, stop: int) -> np.ndarray:
-    """The labels that accepting the prediction over [start, stop) gives (all genres)."""
+def accepted_labels(probs: np.ndarray, threshold: float, start: int, stop: int,
+                    decided: np.ndarray | None = None) -> np.ndarray:
+    """The labels that accepting the prediction over [start, stop) gives (all genres): the
+    decoded segments `decided` when given, else the thresholded probabilities."""
     start, stop = max(0, int(start)), min(len(probs), int(stop))
+    if decided is not None:
+        return np.asarray(decided, bool)[start:stop].copy()
     return thresholded(probs[start:stop], threshold)
 
 
 __all__ = [
-    "DEFAULT_THRESHOLD", "Prediction", "accepted_labels", "disagreement", "latest_predicted_run",
+    "DEFAULT_THRESHOLD", "Prediction", "accepted_labels", "disagreement", "labels_path",
+    "latest_predicted_run",
     "load_run_prediction", "most_uncertain", "new_staging_dir", "next_disagreement",
     "predicted_ids", "predictions_dir", "previous_disagreement", "publish",
     "remove_stale_staging", "run_predictions_dir", "segment_starts", "thresholded",

@@ -228,12 +228,18 @@ def predict_project(
     ids: Sequence[int] | None = None,
     progress: Progress | None = None,
     out_dir: Path | None = None,
+    raw: bool = False,
 ) -> list[Path]:
-    """Write predictions/pred_{id}.npy (source frames, genres) float32 and pred_{id}.json.
+    """Write predictions/pred_{id}.npy (source frames, genres) float32 raw probabilities,
+    labels_{id}.npy (same shape, 0/1 float32: the run's decoded segments, `model.decode`)
+    and pred_{id}.json ("decoding": the parameters used, null without labels).
 
-    ``out_dir``: write there instead of predictions/ (the GUI stages a whole set there and
-    publishes it only when complete, see core.predictions)."""
+    ``raw`` (or a run from before decoding): no labels file; consumers threshold the
+    probabilities.  ``out_dir``: write there instead of predictions/ (the GUI stages a whole
+    set there and publishes it only when complete, see core.predictions)."""
     from model.data import open_npy
+    from model.decode import decode
+    from model.evaluate import run_decoding
     from model.predict import Predictor, check_scene, load, to_source_frames
 
     progress = progress or Progress()
@@ -246,6 +252,7 @@ def predict_project(
     if missing:
         raise TrailerError(f"{project.folder}: no exported trailer with id {missing[0]}")
     model = load(info.folder)
+    decoding = None if raw else run_decoding(info.folder)
     predictor = Predictor(model)  # one traced chunk graph for every trailer
     out = Path(out_dir) if out_dir is not None else predictions_dir(project)
     out.mkdir(parents=True, exist_ok=True)
@@ -257,13 +264,22 @@ def predict_project(
         indices = entry.get("source_indices") or list(range(0, entry["source_frames"], stride))
         scene_path = project.folder / "dataset" / f"scene_{vid}.npy"
         scene = check_scene(open_npy(scene_path, "scene"), predictor.geometry, str(scene_path))
-        probs = to_source_frames(predictor.predict(scene, entry.get("cuts") or ()),
-                                 np.asarray(indices), entry["source_frames"])
+        cuts = entry.get("cuts") or ()
+        exported = predictor.predict(scene, cuts)
+        probs = to_source_frames(exported, np.asarray(indices), entry["source_frames"])
         probs = np.clip(np.asarray(probs, dtype=np.float32), 0.0, 1.0)
+        labels_path = out / f"labels_{vid}.npy"
+        if decoding is not None:  # decoded where the model saw the frames, then mapped
+            labels = to_source_frames(decode(exported, cuts, decoding), np.asarray(indices),
+                                      entry["source_frames"])
+            atomic_save_npy(labels_path, np.asarray(labels, dtype=np.float32))
+        else:
+            labels_path.unlink(missing_ok=True)
         path = out / f"pred_{vid}.npy"
         atomic_save_npy(path, probs)
         meta = {"run": info.name, "video_id": vid, "genres": manifest["genres"],
                 "frames": int(probs.shape[0]), "stride": stride,
+                "decoding": None if decoding is None else decoding.to_dict(),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         atomic_write_bytes(path.with_suffix(".json"), json.dumps(meta, indent=1).encode())
         written.append(path)
@@ -290,7 +306,16 @@ def load_prediction(project: Project, video_id: int) -> tuple[np.ndarray, dict] 
 
 def evaluate_project(project: Project, run: str | None = None) -> tuple[dict, list[int]]:
     """Per-genre metrics on the labelled trailers the run did not train on."""
-    from model.evaluate import evaluate
+    report, ids = evaluate_project_report(project, run)
+    return report["metrics"], ids
+
+
+def evaluate_project_report(project: Project, run: str | None = None,
+                            raw: bool = False) -> tuple[dict, list[int]]:
+    """`model.evaluate.evaluate_report` (per-genre and segment metrics of the decoded
+    labels; ``raw``: thresholded probabilities) on the labelled trailers the run did not
+    train on."""
+    from model.evaluate import evaluate_report
 
     info = find_run(project, run)
     ensure_exported(project)
@@ -301,4 +326,5 @@ def evaluate_project(project: Project, run: str | None = None) -> tuple[dict, li
     if not ids:
         raise TrailerError(f"{project.folder}: every labelled trailer was used to train {info.name}; "
                            "label another trailer to evaluate on")
-    return evaluate(info.folder, project.folder / "dataset", ids), ids
+    decoding = None if raw else "run"
+    return evaluate_report(info.folder, project.folder / "dataset", ids, decoding=decoding), ids

@@ -80,7 +80,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("most_uncertain", "Most &uncertain place", ("U",),
          "The most uncertain place (probability nearest the threshold); again: the next one"),
     Spec("accept_predictions", "A&ccept predictions", ("Ctrl+Shift+A",),
-         "Labels := thresholded predictions over the range (or the whole trailer); one undo step"),
+         "Labels := the predicted segments over the range (or the whole trailer); one undo step"),
     # Help
     Spec("show_keys", "&Keyboard shortcuts", ("F1",)),
     Spec("about", "&About trailer-gui"),

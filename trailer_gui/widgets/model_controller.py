@@ -41,6 +41,10 @@ JOB_TITLES = {"train": "Training", "predict": "Prediction", "retrain": "Retrain"
 REDRAW_MS = 100
 
 
+def _percent(share) -> str:
+    return "–" if not isinstance(share, (int, float)) or share != share else f"{100 * share:.0f}%"
+
+
 def error_text(exc: BaseException) -> str:
     """The reason, in a line or a few: our errors carry it; TensorFlow's OpError keeps it in
     ``.message``; others get their type name in front."""
@@ -206,7 +210,8 @@ class ModelController(QtCore.QObject):
                 pred = P.load_run_prediction(p, v.id, self.shown_run, v.frames, genres)
                 if pred is not None:
                     labels = p.load_labels(v.id, window.state.annotator)
-                    notes[v.id] = P.trailer_note(pred.probs, labels, self.threshold)
+                    notes[v.id] = P.trailer_note(pred.probs, labels, self.threshold,
+                                                 pred.decided(self.threshold))
         window.video_list.set_model_notes(notes)
 
     def refresh_note(self, video_id: int) -> None:
@@ -215,7 +220,8 @@ class ModelController(QtCore.QObject):
         if ed is None or pred is None or pred.video_id != video_id or not self.overlay.shown:
             return
         self.window.video_list.set_model_note(
-            video_id, P.trailer_note(pred.probs, ed.array, self.threshold))
+            video_id, P.trailer_note(pred.probs, ed.array, self.threshold,
+                                     pred.decided(self.threshold)))
 
     def _update_hint(self) -> None:
         hint = ""
@@ -265,11 +271,20 @@ class ModelController(QtCore.QObject):
             metrics = json.loads((folder / "metrics.json").read_text())
         except (OSError, ValueError):
             return
-        validation = metrics.get("validation") or {} if isinstance(metrics, dict) else {}
-        best = metrics.get("best_epoch") if isinstance(metrics, dict) else None
+        metrics = metrics if isinstance(metrics, dict) else {}
+        validation = metrics.get("validation") or {}
+        best = metrics.get("best_epoch")
+        title = f"Validation metrics of run {name}, best epoch {best}"
+        # Runs since segment decoding: the decoded labels' figures (model.evaluate report).
+        decoded = metrics.get("decoded") if isinstance(metrics.get("decoded"), dict) else {}
+        dominant = None
+        if isinstance(decoded.get("metrics"), dict):
+            validation, dominant = decoded["metrics"], decoded.get("dominant") or {}
+            title += (f" · decoded segments · every genre right on "
+                      f"{_percent(decoded.get('all_genres_right'))} of frames, dominant genre "
+                      f"on {_percent(dominant.get('accuracy'))}")
         self.panel.show_history(history if isinstance(history, list) else [], validation,
-                                f"Validation metrics of run {name}, best epoch {best}",
-                                keep_batches)
+                                title, keep_batches, dominant)
 
     # ==== settings and display =============================================================
     def _setting_edited(self, key: str, text: str) -> None:
@@ -579,14 +594,15 @@ class ModelController(QtCore.QObject):
             f"p={p:.2f} (threshold {self.threshold:.2f}) · U: the next one", 6000)
 
     def accept_predictions(self) -> bool:
-        """Over the range (or the whole trailer): labels := thresholded predictions, one step."""
+        """Over the range (or the whole trailer): labels := the prediction's decoded segments
+        (thresholded probabilities for runs without decoding), one undo step."""
         ed, pred = self.window.editor, self.overlay.prediction
         if ed is None or pred is None:
             self.window.statusBar().showMessage("No predictions shown for this trailer", 3000)
             return False
         self.window._release_held_keys()
         lo, hi = self.window.timeline.selection() or (0, ed.frames)
-        block = P.accepted_labels(pred.probs, self.threshold, lo, hi)
+        block = P.accepted_labels(pred.probs, self.threshold, lo, hi, pred.decided(self.threshold))
         name = f"Accept predictions {lo}-{max(lo, hi - 1)}"
         changed = ed.set_block(lo, block, name)
         self.window._update_actions()

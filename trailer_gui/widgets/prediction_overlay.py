@@ -9,10 +9,13 @@ lanes and the selection (``Z_OVERLAY``):
   pyqtgraph clips to the view and keeps each pixel's min and max ("peak" downsampling), so a
   one-frame spike never vanishes and 20,000 frames draw quickly;
 * a dashed threshold line per lane;
-* disagreements (thresholded prediction != label) as ONE ``ImageItem``: a thin band at the
-  top of each lane (the bottom belongs to the annotators' ghost strip) and a faint tint over
-  the rest, pooled like the lanes (a column is marked if any of its frames disagrees), and
-  updated only where labels change.
+* the prediction an annotator would accept (``Prediction.decided``: the run's decoded
+  segments, or the thresholded curve for runs without decoding) as a thin bar near the top
+  of each lane, so the raw curve and the clean segments are seen together;
+* disagreements (that prediction != label) as a thin band at the top of each lane (the
+  bottom belongs to the annotators' ghost strip) and a faint tint over the rest.
+  Bars and disagreements are ONE ``ImageItem``, pooled like the lanes (a column is marked if
+  any of its frames is), and updated only where labels change.
 
 The overlay holds the prediction it shows (``probs``, source frames x genres) and reads the
 labels from the timeline's editor; it never edits.
@@ -31,11 +34,13 @@ from .timeline import Timeline
 Qt = QtCore.Qt
 
 PAD = 0.12  # of a lane's height, above and below the curve's range
-BAND_ROWS = 8  # image rows per lane; the first one is the disagreement band
+BAND_ROWS = 10  # image rows per lane: disagreement band, gap, segment bar (2), tint
+SEGMENT_ROWS = slice(2, 4)
 CURVE_PEN = (255, 255, 255, 230)
 THRESHOLD_PEN = (253, 214, 99, 170)
 MARK = (255, 82, 82, 255)  # the band
 TINT = (255, 82, 82, 46)  # the rest of the lane where it disagrees
+SEGMENT = (120, 200, 255, 235)  # the decoded prediction's bar
 
 
 def lane_y(lane: int, p) -> np.ndarray:
@@ -61,6 +66,7 @@ class PredictionOverlay(QtCore.QObject):
         self.marks.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.vb.addItem(self.marks, ignoreBounds=True)
         self._mask = np.zeros((0, 0), bool)  # (frames, genres) disagreement
+        self._decided = np.zeros((0, 0), bool)  # (frames, genres) the accepted prediction
         self._rgba = np.zeros((0, 0, 4), np.uint8)
         self._ds = 1
         self._editor = None
@@ -106,6 +112,11 @@ class PredictionOverlay(QtCore.QObject):
         """(frames, genres) bool; empty without a prediction."""
         return self._mask
 
+    def decided(self) -> np.ndarray:
+        """(frames, genres) bool: what accepting the shown prediction gives (the decoded
+        segments, or the curves thresholded); empty without a prediction."""
+        return self._decided
+
     def curve_data(self, lane: int) -> tuple[np.ndarray, np.ndarray]:
         """The original (x, y) of a lane's curve (not the downsampled one on screen)."""
         return self.curves[lane].getOriginalDataset()
@@ -133,6 +144,7 @@ class PredictionOverlay(QtCore.QObject):
         pred = self.prediction
         if pred is None or not self.timeline.genres:
             self._mask = np.zeros((0, 0), bool)
+            self._decided = np.zeros((0, 0), bool)
             self._rgba = np.zeros((0, 0, 4), np.uint8)
             self.marks.clear()
             self.marks.setVisible(False)
@@ -161,7 +173,8 @@ class PredictionOverlay(QtCore.QObject):
             self.vb.addItem(line, ignoreBounds=True)
             self.threshold_lines.append(line)
         labels = self.timeline.editor.array if self.timeline.editor is not None else np.zeros_like(pred.probs, bool)
-        self._mask = P.disagreement(pred.probs, labels, self.threshold)
+        self._decided = pred.decided(self.threshold)
+        self._mask = P.disagreement(pred.probs, labels, self.threshold, self._decided)
         self._ds = self.timeline.frames_per_column
         self._rebuild_marks()
         self._apply_visibility()
@@ -187,14 +200,19 @@ class PredictionOverlay(QtCore.QObject):
 
     def _fill_marks(self, c0: int, c1: int) -> None:
         ds = self._ds
-        block = self._mask[c0 * ds: min(len(self._mask), c1 * ds)]
-        if ds > 1 and len(block):
-            block = np.logical_or.reduceat(block, np.arange(0, len(block), ds), axis=0)
+
+        def pooled(mask):
+            block = mask[c0 * ds: min(len(mask), c1 * ds)]
+            if ds > 1 and len(block):
+                block = np.logical_or.reduceat(block, np.arange(0, len(block), ds), axis=0)
+            return block.T[:, None, :, None]  # (genres, 1, columns, 1)
+
         genres = self._mask.shape[1]
         view = self._rgba[:, c0:c1].reshape(genres, BAND_ROWS, c1 - c0, 4)
-        on = block.T[:, None, :, None]  # (genres, 1, columns, 1)
+        on, bar = pooled(self._mask), pooled(self._decided)
         view[:, :1] = np.where(on, np.array(MARK, np.uint8), 0)
         view[:, 1:] = np.where(on, np.array(TINT, np.uint8), 0)
+        view[:, SEGMENT_ROWS] = np.where(bar, np.array(SEGMENT, np.uint8), view[:, SEGMENT_ROWS])
 
     def _on_labels_changed(self, start: int, stop: int) -> None:
         if not isValid(self.marks):
@@ -208,7 +226,7 @@ class PredictionOverlay(QtCore.QObject):
         if stop <= start:
             return
         self._mask[start:stop] = P.disagreement(pred.probs[start:stop], editor.array[start:stop],
-                                                self.threshold)
+                                                self.threshold, self._decided[start:stop])
         if self._rgba.size:
             self._fill_marks(start // self._ds, (stop - 1) // self._ds + 1)
             self.marks.updateImage()

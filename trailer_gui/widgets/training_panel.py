@@ -29,6 +29,19 @@ SETTING_TIPS = {
     "stride": "Export every Nth frame (predictions are mapped back to every frame)",
 }
 METRIC_KEYS = ("precision", "recall", "f1", "ap")
+SEGMENT_COLUMNS = ("edit", "f1@50")  # model.segments figures (0-100) shown in the table
+METRIC_COLUMNS = ["Precision", "Recall", "F1", "AP", "Edit", "F1@50", "Frames"]
+METRIC_TIPS = [
+    "Of the frames predicted with the genre, the share that carry it",
+    "Of the frames that carry the genre, the share predicted",
+    "Per-frame F1 (harmonic mean of precision and recall)",
+    "Average precision of the raw probabilities (ranking quality)",
+    "Segmental Edit score (0-100): 100 = the predicted scenes come in the right order with no "
+    "extra slivers; each sliver or missed scene lowers it",
+    "Segment F1 at 50% overlap (0-100): predicted scenes that overlap a true one by at least "
+    "half, against extra and missed ones",
+    "Frames that carry the genre",
+]
 BATCH_SMOOTHING = 0.15  # weight of the newest batch in the plotted training loss
 CURVE_BG = "#202124"
 
@@ -81,7 +94,8 @@ def describe_event(event: dict, job_stage: str = "") -> tuple[str, int, int] | N
         stage = event.get("stage", "")
         busy = {"checking data": "Checking the dataset", "building model": "Building the model",
                 "tracing": "Preparing the first step (tracing the graph)",
-                "training": "Training", "validating": "Validating", "saving": "Saving the model"}
+                "training": "Training", "validating": "Validating", "saving": "Saving the model",
+                "decoding": "Fitting the segment decoding on the validation trailers"}
         return f"{prefix}{busy.get(stage, stage)}", 0, 0
     if kind == "batch":
         text = (f"Training · epoch {event['epoch']}/{event['epochs']} · batch "
@@ -202,9 +216,11 @@ class TrainingPanel(QtWidgets.QWidget):
         self._epochs: dict[int, dict] = {}
 
         # ---- metrics ----
-        self.metrics = QtWidgets.QTableWidget(0, 5)
+        self.metrics = QtWidgets.QTableWidget(0, len(METRIC_COLUMNS))
         self.metrics.setObjectName("metricsTable")
-        self.metrics.setHorizontalHeaderLabels(["Precision", "Recall", "F1", "AP", "Frames"])
+        self.metrics.setHorizontalHeaderLabels(METRIC_COLUMNS)
+        for c, tip in enumerate(METRIC_TIPS):
+            self.metrics.horizontalHeaderItem(c).setToolTip(tip)
         self.metrics.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
         self.metrics.setSelectionMode(QtWidgets.QAbstractItemView.NoSelection)
         self.metrics.setFocusPolicy(Qt.NoFocus)
@@ -388,7 +404,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self._redraw()
 
     def show_history(self, history: list, metrics: dict | None, title: str = "",
-                     keep_batches: bool = False) -> None:
+                     keep_batches: bool = False, dominant: dict | None = None) -> None:
         """A finished run's curves (one point per epoch) and its best epoch's metrics;
         ``keep_batches``: keep the per-batch curve of the run just trained."""
         if not keep_batches:
@@ -398,7 +414,7 @@ class TrainingPanel(QtWidgets.QWidget):
             if isinstance(entry, dict) and entry.get("epoch") is not None:
                 self._epochs[int(entry["epoch"])] = entry
         self._redraw()
-        self.set_metrics(metrics or {}, title or "Validation metrics")
+        self.set_metrics(metrics or {}, title or "Validation metrics", dominant)
 
     def _redraw(self) -> None:
         def xy(key):
@@ -416,25 +432,32 @@ class TrainingPanel(QtWidgets.QWidget):
         self.f1_curve.setData(*xy("macro_f1"))
         self.ap_curve.setData(*xy("macro_ap"))
 
-    def set_metrics(self, metrics: dict, title: str = "Validation metrics") -> None:
+    def set_metrics(self, metrics: dict, title: str = "Validation metrics",
+                    dominant: dict | None = None) -> None:
+        """Per-genre rows, "macro", and with `dominant` (`model.evaluate` report's
+        "dominant") a row for the dominant-genre sequence."""
         names = [n for n in metrics if n != "macro" and isinstance(metrics[n], dict)]
         if "macro" in metrics:
             names.append("macro")
-        self.metrics.setRowCount(len(names))
-        self.metrics.setVerticalHeaderLabels(names)
-        for r, name in enumerate(names):
-            m = metrics[name]
+        rows = [(name, metrics[name]) for name in names]
+        if dominant:
+            rows.append(("dominant", {"segments": dominant.get("segments") or {}}))
+        self.metrics.setRowCount(len(rows))
+        self.metrics.setVerticalHeaderLabels([name for name, _ in rows])
+        for r, (name, m) in enumerate(rows):
+            segments = m.get("segments") or {}
             values = [_num(m.get(k)) for k in METRIC_KEYS] + [
-                "" if name == "macro" else str(m.get("support", ""))]
+                _num(segments.get(k), 1) for k in SEGMENT_COLUMNS] + [
+                "" if name in ("macro", "dominant") else str(m.get("support", ""))]
             for c, text in enumerate(values):
                 item = QtWidgets.QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                if name == "macro":
+                if name in ("macro", "dominant"):
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
                 self.metrics.setItem(r, c, item)
-        self.metrics_title.setText(title if names else "Validation metrics (none: no validation "
+        self.metrics_title.setText(title if rows else "Validation metrics (none: no validation "
                                                         "trailer, or no run chosen)")
 
     # ---- runs ----------------------------------------------------------------------------
