@@ -52,6 +52,8 @@ from .files import (CONFIG_FILE, HISTORY_FILE, METRICS_FILE, MODEL_FILE, RUN_FIL
 from .losses import bce_numpy, positive_weights
 from .metrics import per_genre_metrics
 from .pipeline import sample_windows, train_dataset
+from .precision import resolve as resolve_precision
+from .precision import saved_as_float32, set_precision
 from .predict import Predictor, load
 
 
@@ -153,6 +155,7 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
     keras.utils.set_random_seed(config.seed)
     strategy, is_chief = resolve_strategy(config.strategy, config.devices)
     replicas = strategy.num_replicas_in_sync
+    precision = resolve_precision(config.precision, gpus=_gpus(strategy))
     batch = math.ceil(config.batch / replicas) * replicas
     train_frames = sum(by_id[i].frames for i in train_ids)
     steps = config.steps_per_epoch or D.steps_per_epoch(train_frames, config.window, batch)
@@ -186,7 +189,8 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
                 except TypeError as exc:
                     raise ModelConfigError(f"model_options: {exc}") from None
                 optimizer = None
-            compile_model(model, pos_w, config.lr, optimizer)
+            set_precision(model, precision)
+            compile_model(model, pos_w, config.lr, optimizer, loss_scale=precision == "float16")
         fix_keras_multi_worker_build(model, strategy)
         run_config = {
             "train": config.to_dict(),
@@ -206,6 +210,8 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
             "created": datetime.datetime.now().isoformat(timespec="seconds"),
             "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
             "params": int(model.count_params()),
+            # What 'auto' became on this machine; the saved model itself is float32.
+            "precision": {"setting": config.precision, "compute": precision},
         }
         run.write(CONFIG_FILE, run_config)
 
@@ -277,7 +283,8 @@ class _Run:
 
     def save_model(self, model):
         self.emit({"event": "stage", "stage": "saving"})
-        save_model_atomic(model, self.folder / MODEL_FILE)
+        with saved_as_float32(model):  # any precision can load and predict with it
+            save_model_atomic(model, self.folder / MODEL_FILE)
         self.written.add(MODEL_FILE)
         self.saved_model = True
 
@@ -443,6 +450,15 @@ class _Validator(keras.callbacks.Callback):
         if value is None or not math.isfinite(value):
             return None
         return value
+
+
+def _gpus(strategy) -> int:
+    """GPUs the strategy trains on (the default strategy: those TensorFlow sees)."""
+    try:
+        devices = strategy.extended.worker_devices
+    except RuntimeError:  # the default strategy has no device list
+        return len(tf.config.list_physical_devices("GPU"))
+    return sum(1 for d in devices if "GPU" in d.upper())
 
 
 def cosine_lr(lr, epoch, epochs, floor=0.05) -> float:
