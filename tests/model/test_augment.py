@@ -129,3 +129,31 @@ def test_defaults_and_old_runs():
     old = {k: v for k, v in config.to_dict().items()
            if k not in ("augment", "mix", "dropout", "lr_schedule")}
     assert TrainConfig.from_dict(old) == config
+
+
+def test_parallel_pipeline_gives_the_same_stream_whatever_the_workers(make_dataset):
+    """Windows are made by several generator workers; the stream (across an epoch border,
+    with augmentation and mixing) is the one a single worker makes, and a seed makes it."""
+    from model.data import WindowReader, check_dataset
+    from model.pipeline import train_dataset
+
+    folder = make_dataset(lengths=(40, 30, 50))
+    reader = WindowReader(check_dataset(folder))
+    names = [f"cat_{g}" for g in ("comedy", "action", "horror", "thriller", "musical", "other")]
+
+    def batches(workers, seed=0, count=5):
+        # steps * batch = 6 windows an epoch, not a multiple of 4 workers: 5 batches of 3
+        # cross two epoch borders.
+        ds = train_dataset(reader, [0, 1, 2], window=8, batch=3, steps=2, seed=seed,
+                           first_epoch=0, output_names=names, augment=1.0, mix=0.5,
+                           workers=workers)
+        return [(x.numpy(), np.concatenate([y[n].numpy() for n in names], axis=-1))
+                for x, y in ds.take(count)]
+
+    one = batches(1)
+    for workers in (2, 4):
+        for (xa, ya), (xb, yb) in zip(one, batches(workers), strict=True):
+            np.testing.assert_array_equal(xa, xb)
+            np.testing.assert_array_equal(ya, yb)
+    other_seed = batches(2, seed=1)
+    assert not np.allclose(one[0][0], other_seed[0][0])
