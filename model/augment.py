@@ -27,6 +27,7 @@ and fails on the next trailer's grade and on its two-genre scenes.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,27 +52,83 @@ def colour_matrix(hue: float, saturation: float, channel_gains, gain: float) -> 
     return (gain * np.diag(channel_gains) @ sat @ rot).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class Grade:
+    """One window's draw of `augment_window`: a flip, a 3x3 colour matrix and a contrast."""
+
+    flip: bool
+    matrix: np.ndarray
+    contrast: float
+
+
+@dataclass(frozen=True)
+class Mix:
+    """One draw of `mix_windows`: the mode, where the parts meet (a fraction) and which part
+    shows window a."""
+
+    mode: str
+    cut: float
+    swap: bool
+
+
+def draw_grade(rng: np.random.Generator, strength: float = 1.0, hue: float = HUE) -> Grade | None:
+    """The random draws of `augment_window`, in its order, without touching pixels (so a
+    planner can make them in sequence and workers apply them in parallel)."""
+    if strength <= 0:
+        return None
+    flip = bool(rng.random() < 0.5)
+    matrix = colour_matrix(
+        rng.uniform(-hue, hue) * strength,
+        1 + rng.uniform(SATURATION[0] - 1, SATURATION[1] - 1) * strength,
+        1 + rng.uniform(-CHANNEL, CHANNEL, 3) * strength,
+        1 + rng.uniform(GAIN[0] - 1, GAIN[1] - 1) * strength,
+    )
+    contrast = 1 + rng.uniform(CONTRAST[0] - 1, CONTRAST[1] - 1) * strength
+    return Grade(flip, matrix, float(contrast))
+
+
+def apply_grade(x: np.ndarray, grade: Grade | None) -> np.ndarray:
+    """The window `x` flipped and re-graded as `grade` says (None: unchanged)."""
+    if grade is None:
+        return x
+    if grade.flip:
+        x = x[..., ::-1]
+    x = np.einsum("ij,tjrc->tirc", grade.matrix, x, optimize=True)
+    mean = x.mean(axis=(1, 2, 3), keepdims=True)
+    x = (x - mean) * grade.contrast + mean
+    return np.clip(x, 0.0, 1.0, out=x).astype(np.float32, copy=False)
+
+
 def augment_window(x: np.ndarray, rng: np.random.Generator, strength: float = 1.0,
                    hue: float = HUE) -> np.ndarray:
     """A randomly flipped and re-graded copy of the window `x` (frames, 3, rows, cols).
 
     `strength` scales every colour range (0: unchanged window, no flip either); `hue`: the
     largest hue rotation, a fraction of a turn (0.5: any hue)."""
-    if strength <= 0:
-        return x
-    if rng.random() < 0.5:
-        x = x[..., ::-1]
-    m = colour_matrix(
-        rng.uniform(-hue, hue) * strength,
-        1 + rng.uniform(SATURATION[0] - 1, SATURATION[1] - 1) * strength,
-        1 + rng.uniform(-CHANNEL, CHANNEL, 3) * strength,
-        1 + rng.uniform(GAIN[0] - 1, GAIN[1] - 1) * strength,
-    )
-    x = np.einsum("ij,tjrc->tirc", m, x, optimize=True)
-    contrast = 1 + rng.uniform(CONTRAST[0] - 1, CONTRAST[1] - 1) * strength
-    mean = x.mean(axis=(1, 2, 3), keepdims=True)
-    x = (x - mean) * contrast + mean
-    return np.clip(x, 0.0, 1.0, out=x).astype(np.float32, copy=False)
+    return apply_grade(x, draw_grade(rng, strength, hue))
+
+
+def draw_mix(rng: np.random.Generator) -> Mix:
+    """The random draws of `mix_windows`, in its order."""
+    mode = MIX_MODES[int(rng.integers(len(MIX_MODES)))]
+    if mode == "blend":
+        return Mix(mode, 0.5, False)
+    cut = float(rng.uniform(*MIX_CUT))
+    return Mix(mode, cut, bool(rng.random() < 0.5))
+
+
+def apply_mix(xa, ya, xb, yb, mix: Mix):
+    """Windows a and b composited as `mix` says, labelled with the genres of both."""
+    if mix.mode == "blend":
+        x = 0.5 * (xa + xb)
+    else:
+        n = xa.shape[-1] if mix.mode == "left-right" else xa.shape[-2]
+        keep_a = np.arange(n) < int(round(n * mix.cut))
+        if mix.swap:
+            keep_a = ~keep_a
+        x = np.where(keep_a if mix.mode == "left-right" else keep_a[:, None], xa, xb)
+    y = np.where((ya < 0) | (yb < 0), -1.0, np.maximum(ya, yb))
+    return x.astype(np.float32, copy=False), y.astype(np.float32, copy=False)
 
 
 def mix_windows(xa, ya, xb, yb, rng: np.random.Generator):
@@ -80,14 +137,4 @@ def mix_windows(xa, ya, xb, yb, rng: np.random.Generator):
     Left/right or top/bottom parts (which part shows a: random; the border at 30-70 %), or a
     50/50 blend.  A frame that is padding (label -1) in either window stays padding.
     """
-    mode = MIX_MODES[int(rng.integers(len(MIX_MODES)))]
-    if mode == "blend":
-        x = 0.5 * (xa + xb)
-    else:
-        n = xa.shape[-1] if mode == "left-right" else xa.shape[-2]
-        keep_a = np.arange(n) < int(round(n * rng.uniform(*MIX_CUT)))
-        if rng.random() < 0.5:
-            keep_a = ~keep_a
-        x = np.where(keep_a if mode == "left-right" else keep_a[:, None], xa, xb)
-    y = np.where((ya < 0) | (yb < 0), -1.0, np.maximum(ya, yb))
-    return x.astype(np.float32, copy=False), y.astype(np.float32, copy=False)
+    return apply_mix(xa, ya, xb, yb, draw_mix(rng))

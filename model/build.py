@@ -155,8 +155,13 @@ def build_seed_model(rows, cols, genres=DEFAULT_GENRES, *, output_activation="li
                        output_activation=output_activation, **kwargs)
 
 
-def compile_model(model, pos_weights, lr=1e-3, optimizer=None, jit_compile=False):
+def compile_model(model, pos_weights, lr=1e-3, optimizer=None, jit_compile=False,
+                  loss_scale=False):
     """Adam + one masked, positive-weighted BCE per output.
+
+    `loss_scale`: wrap the optimizer in Keras' dynamic LossScaleOptimizer (float16 training,
+    whose small gradients would otherwise underflow); without it a loaded run's wrapped
+    optimizer is unwrapped (its Adam state is kept).
 
     `optimizer` lets a resumed run keep its loaded optimizer (and its state).  jit_compile is
     off: XLA made the first step 3.5x slower and training 4x slower on CPU (DESIGN.md).
@@ -166,8 +171,12 @@ def compile_model(model, pos_weights, lr=1e-3, optimizer=None, jit_compile=False
         raise ValueError(f"compile_model: {len(pos_weights)} weights for {len(names)} outputs")
     if optimizer is None:
         optimizer = keras.optimizers.Adam(learning_rate=lr)
-    else:
-        optimizer.learning_rate = lr
+    scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+    if loss_scale and not scaled:
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    elif scaled and not loss_scale:
+        optimizer = optimizer.inner_optimizer
+    optimizer.learning_rate = lr
     model.compile(
         optimizer=optimizer,
         loss={n: MaskedWeightedBCE(w, name=f"bce_{n}") for n, w in zip(names, pos_weights)},

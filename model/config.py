@@ -17,6 +17,7 @@ STRATEGIES = ("default", "mirrored", "multiworker")
 MONITORS = {"val_loss": "min", "macro_f1": "max", "macro_ap": "max"}
 POS_WEIGHTS = ("sqrt", "ratio", "none")
 LR_SCHEDULES = ("cosine", "constant")
+PRECISIONS = ("auto", "float32", "bfloat16", "float16")  # model.precision has the details
 
 
 @dataclass
@@ -67,6 +68,10 @@ class TrainConfig:
     mix: probability that a training window is shown together with another one, labelled
         with both windows' genres (0 = off; see `model.augment.mix_windows` for when not to).
     dropout: dropout rate before each hidden Dense layer of the genre heads (training only).
+    precision: compute precision of training (and of the validation predictions): 'auto'
+        (float16 with loss scaling on GPUs, bfloat16 on CPUs with AVX-512 BF16 or AMX, else
+        float32), 'float32', 'bfloat16' or 'float16'.  Weights, batch-norm statistics, the
+        loss and the saved model stay float32 (`model.precision`).
     lr_schedule: 'cosine' (from lr down to lr/20 over this call's epochs: the last epochs
         refine instead of jumping around, so "best epoch" is less of a lottery) or 'constant'.
     """
@@ -98,6 +103,7 @@ class TrainConfig:
     mix: float = 0.5
     dropout: float = 0.3
     lr_schedule: str = "cosine"
+    precision: str = "auto"
 
     def validate(self) -> "TrainConfig":
         def bad(msg):
@@ -136,6 +142,8 @@ class TrainConfig:
                 bad(f"{name} must be a number in [0, {top}], got {value!r}")
         if self.lr_schedule not in LR_SCHEDULES:
             bad(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
+        if self.precision not in PRECISIONS:
+            bad(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if not isinstance(self.model_options, dict):
             bad("model_options must be a dict")
         if self.ids is not None and not (

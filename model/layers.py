@@ -128,8 +128,10 @@ class FastConvLSTM2D(keras.layers.Layer):
                 raise ValueError("stateful FastConvLSTM2D needs a fixed batch size and image size")
             shape = (batch, rows, cols, g * f)
             self._states = _States(
-                tf.Variable(tf.zeros(shape), trainable=False, name="h"),
-                tf.Variable(tf.zeros(shape), trainable=False, name="c"),
+                # In the layer's compute dtype: under a mixed policy the loop runs in
+                # bfloat16/float16 and the carried state must match it.
+                tf.Variable(tf.zeros(shape, self.compute_dtype), trainable=False, name="h"),
+                tf.Variable(tf.zeros(shape, self.compute_dtype), trainable=False, name="c"),
             )
 
     def reset_state(self):

@@ -20,6 +20,8 @@ from .data import check_dataset, open_npy, read_manifest
 from .errors import ModelDataError, ModelRunError
 from .files import MODEL_FILE, read_run_config
 from .layers import FastConvLSTM2D
+from .precision import layer_policy
+from .precision import resolve as resolve_precision
 
 DEFAULT_CHUNK = 64
 _RECURRENT = (keras.layers.ConvLSTM2D, FastConvLSTM2D)
@@ -49,9 +51,15 @@ class Predictor:
     model's weights change (training), call `sync()`.
     """
 
-    def __init__(self, model, chunk=DEFAULT_CHUNK):
+    def __init__(self, model, chunk=DEFAULT_CHUNK, precision=None):
+        """`precision`: compute precision of the copy that runs ('float32', 'bfloat16',
+        'float16', or 'auto' for the machine's fastest; None: as `model` computes).  Weights
+        are float32 whatever the precision a model was trained in (`model.precision`)."""
         self.model = model
         self.chunk = int(chunk)
+        output_names = set(model.output_names)
+        if precision is not None:
+            precision = resolve_precision(precision)
         channels, rows, cols = model_geometry(model)
         self.geometry = (channels, rows, cols)
         inp = keras.Input(batch_shape=(1, self.chunk, channels, rows, cols), name="chunk_input")
@@ -60,6 +68,8 @@ class Predictor:
             config = layer.get_config()
             if isinstance(layer, _RECURRENT):
                 config["stateful"] = True
+            if precision is not None:
+                config["dtype"] = layer_policy(layer, precision, output_names)
             return layer.__class__.from_config(config)
 
         # A full clone (own variables, plain ones even if `model` lives under a
@@ -174,7 +184,8 @@ def check_compatible(model, genres, manifest, dataset_dir) -> None:
             f"{dataset_dir}: frames are {size[0]}x{size[1]}, the model takes {rows}x{cols}")
 
 
-def predict_dataset(run_dir, dataset_dir, ids=None, chunk=DEFAULT_CHUNK, source=False) -> dict:
+def predict_dataset(run_dir, dataset_dir, ids=None, chunk=DEFAULT_CHUNK, source=False,
+                    precision=None) -> dict:
     """``{id: (frames, genres) float32}`` for the given trailers (default: all).
 
     With ``source=True`` the arrays cover every source-video frame (``to_source_frames``
@@ -184,7 +195,7 @@ def predict_dataset(run_dir, dataset_dir, ids=None, chunk=DEFAULT_CHUNK, source=
     manifest = read_manifest(dataset_dir)
     check_compatible(model, genres, manifest, dataset_dir)
     infos = check_dataset(dataset_dir, ids, manifest=manifest)
-    predictor = Predictor(model, chunk)
+    predictor = Predictor(model, chunk, precision)
     result = {}
     for info in infos:
         probs = predictor.predict(open_npy(info.scene_path, "scene"), info.cuts)

@@ -55,6 +55,8 @@ from .files import (CONFIG_FILE, HISTORY_FILE, METRICS_FILE, MODEL_FILE, RUN_FIL
 from .losses import bce_numpy, positive_weights
 from .metrics import per_genre_metrics
 from .pipeline import sample_windows, train_dataset
+from .precision import resolve as resolve_precision
+from .precision import saved_as_float32, set_precision
 from .predict import Predictor, load
 
 
@@ -156,6 +158,7 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
     keras.utils.set_random_seed(config.seed)
     strategy, is_chief = resolve_strategy(config.strategy, config.devices)
     replicas = strategy.num_replicas_in_sync
+    precision = resolve_precision(config.precision, gpus=_gpus(strategy))
     batch = math.ceil(config.batch / replicas) * replicas
     train_frames = sum(by_id[i].frames for i in train_ids)
     steps = config.steps_per_epoch or D.steps_per_epoch(train_frames, config.window, batch)
@@ -189,7 +192,8 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
                 except TypeError as exc:
                     raise ModelConfigError(f"model_options: {exc}") from None
                 optimizer = None
-            compile_model(model, pos_w, config.lr, optimizer)
+            set_precision(model, precision)
+            compile_model(model, pos_w, config.lr, optimizer, loss_scale=precision == "float16")
         fix_keras_multi_worker_build(model, strategy)
         run_config = {
             "train": config.to_dict(),
@@ -209,6 +213,8 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
             "created": datetime.datetime.now().isoformat(timespec="seconds"),
             "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
             "params": int(model.count_params()),
+            # What 'auto' became on this machine; the saved model itself is float32.
+            "precision": {"setting": config.precision, "compute": precision},
         }
         run.write(CONFIG_FILE, run_config)
 
@@ -282,7 +288,8 @@ class _Run:
 
     def save_model(self, model):
         self.emit({"event": "stage", "stage": "saving"})
-        save_model_atomic(model, self.folder / MODEL_FILE)
+        with saved_as_float32(model):  # any precision can load and predict with it
+            save_model_atomic(model, self.folder / MODEL_FILE)
         self.written.add(MODEL_FILE)
         self.saved_model = True
 
@@ -473,6 +480,15 @@ def _store_decoding(run, run_config, validator, reader, genres) -> None:
         metrics = read_json(run.folder / METRICS_FILE, "metrics")
         metrics["decoded"] = score(truths, probs, cuts, genres, params)
         run.write(METRICS_FILE, metrics)
+
+
+def _gpus(strategy) -> int:
+    """GPUs the strategy trains on (the default strategy: those TensorFlow sees)."""
+    try:
+        devices = strategy.extended.worker_devices
+    except RuntimeError:  # the default strategy has no device list
+        return len(tf.config.list_physical_devices("GPU"))
+    return sum(1 for d in devices if "GPU" in d.upper())
 
 
 def cosine_lr(lr, epoch, epochs, floor=0.05) -> float:

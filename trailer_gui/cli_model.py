@@ -52,7 +52,7 @@ def cmd_train(args):
 
     project = _open(args.project)
     overrides = {"epochs": args.epochs, "window": args.window, "batch": args.batch, "lr": args.lr,
-                 "seed": args.seed, "strategy": args.strategy}
+                 "seed": args.seed, "strategy": args.strategy, "precision": args.precision}
     result = train_project(project, overrides, init_from=args.from_run, resume=args.resume,
                            ids=args.ids, listener=_print_event, progress=_progress())
     state = "stopped" if result.stopped else "finished"
@@ -185,6 +185,9 @@ def add_commands(sub) -> None:
     p.add_argument("--batch", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--seed", type=int)
+    p.add_argument("--precision", choices=["auto", "float32", "bfloat16", "float16"],
+                   help="compute precision (default: the project's, 'auto': bfloat16 on CPUs "
+                        "that have it, float16 on GPUs, else float32)")
     start = p.add_mutually_exclusive_group()
     start.add_argument("--resume", action="store_true", help="continue from the latest run")
     start.add_argument("--from", dest="from_run", metavar="RUN", help="continue from this run")

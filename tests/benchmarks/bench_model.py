@@ -5,11 +5,14 @@
     python tests/benchmarks/bench_model.py --window-sweep 8,16,32             # window choice
 
 In one run, on the same synthetic input (one tf.data pipeline per model, same seed):
-  * training frames/s and first-step seconds of the project's model (fast=True) and of the
-    seed's model built literally (channels-last), and their ratio;
-  * prediction frames/s of both (whole trailer, chunks carrying state);
+  * the machine's limit: GFLOP/s of the dominant operation (3x3 convolution, 20 -> 80
+    channels, 64 images) in float32 and bfloat16, and the frames/s that would give;
+  * training frames/s and first-step seconds of the project's model (fast=True) in float32
+    and in the `auto` precision, and of the seed's model built literally (channels-last,
+    float32), their ratios, and training as a share of the convolution limit;
+  * prediction frames/s of each (whole trailer, chunks carrying state);
   * frames/s of the training input pipeline alone, plain and with the default augmentation
-    and mixing (it runs in one Python thread and must stay ahead of training);
+    and mixing, with one generator worker and with the default workers (one per core);
   * prediction frames/s with the state carried over a whole trailer and restarted at cuts;
   * peak memory of `model.train.train` on a trailer and on a 10x longer one, each in a fresh
     process: peak RSS (includes file pages of the memory-mapped scene that were touched, which
@@ -87,10 +90,45 @@ def time_training(model, dataset, steps, frames_per_batch):
     return first, steady
 
 
-def time_prediction(model, scene, chunk):
+def conv_flops_per_frame(model) -> float:
+    """Forward FLOPs of a model's convolutions per frame (multiply-adds x 2): every ConvLSTM's
+    input and recurrent 3x3 convolutions at its output size.  Training costs about 3x this
+    (forward, and two convolutions backward)."""
+    total = 0.0
+    for layer in model.layers:
+        if not hasattr(layer, "filters") or not hasattr(layer, "kernel_size"):
+            continue
+        _, _, rows, cols, _ = layer.output.shape
+        groups = getattr(layer, "groups", 1)
+        f = layer.filters
+        kh, kw = layer.kernel_size
+        channels_in = layer.input.shape[-1]
+        total += 2 * rows * cols * kh * kw * 4 * f * groups * (channels_in + f)
+    return total
+
+
+def conv_limit(size, dtype, repeats=20):
+    """GFLOP/s of a 3x3 convolution 20 -> 80 channels on 64 images of size x size (the first
+    block's recurrent convolution, a batch of 4 windows x 16 frames) in `dtype`."""
+    import tensorflow as tf
+
+    x = tf.random.uniform((64, size, size, 20), dtype=tf.float32)
+    k = tf.random.uniform((3, 3, 20, 80), dtype=tf.float32)
+    x, k = tf.cast(x, dtype), tf.cast(k, dtype)
+    conv = tf.function(lambda a, b: tf.nn.conv2d(a, b, 1, "SAME"))
+    conv(x, k).numpy()
+    t = time.perf_counter()
+    for _ in range(repeats):
+        out = conv(x, k)
+    out.numpy()
+    seconds = (time.perf_counter() - t) / repeats
+    return 2 * 64 * size * size * 9 * 20 * 80 / seconds / 1e9
+
+
+def time_prediction(model, scene, chunk, precision=None):
     from model.predict import Predictor
 
-    predictor = Predictor(model, chunk)
+    predictor = Predictor(model, chunk, precision)
     predictor.predict(scene[:chunk])  # trace
     t = time.perf_counter()
     predictor.predict(scene)
@@ -102,7 +140,7 @@ def main():
     ap.add_argument("--size", type=int, default=64, help="rows = cols")
     ap.add_argument("--frames", type=int, default=200, help="frames of the benchmark trailer")
     ap.add_argument("--window", type=int, default=16)
-    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--batch", type=int, default=8, help="windows a step (the project's default)")
     ap.add_argument("--steps", type=int, default=10, help="training steps timed per model")
     ap.add_argument("--chunk", type=int, default=64, help="prediction chunk")
     ap.add_argument("--window-sweep", default="", help="e.g. 8,16,32: fast-model frames/s per window")
@@ -139,37 +177,66 @@ def main():
     warm = compile_model(build_model(args.size, args.size, filters=(2, 2, 2), dense=(4,)), [1.0] * 6)
     time_training(warm, train_dataset(reader, [0], window=2, batch=2, steps=3, seed=0, first_epoch=0,
                                       output_names=warm.output_names), 3, 4)
+    from model.precision import resolve, set_precision
+
+    auto = resolve("auto")
+    print("the machine's limit (3x3 convolution 20 -> 80 channels, 64 images, TensorFlow):")
+    limits = {}
+    for dtype in ("float32", "bfloat16"):
+        limits[dtype] = conv_limit(args.size, dtype)
+    flops = conv_flops_per_frame(build_model(args.size, args.size))
+    for dtype, gflops in limits.items():
+        print(f"  {dtype:9s} {gflops:7.0f} GFLOP/s -> at {3 * flops / 1e9:.3f} GFLOP per trained "
+              f"frame: {gflops * 1e9 / (3 * flops):6.0f} frames/s", flush=True)
+    print()
+
     rows = {}
-    for label, make in (("project (fast)", lambda: build_model(args.size, args.size)),
-                        ("seed literal", lambda: build_seed_model(args.size, args.size,
-                                                                  output_activation="sigmoid"))):
+    for label, make, precision in (
+            ("project float32", lambda: build_model(args.size, args.size), "float32"),
+            (f"project auto ({auto})", lambda: build_model(args.size, args.size), auto),
+            ("seed literal", lambda: build_seed_model(args.size, args.size,
+                                                      output_activation="sigmoid"), "float32")):
         keras.utils.set_random_seed(0)
-        model = compile_model(make(), [2.0] * 6)
+        model = make()
+        set_precision(model, precision)
+        model = compile_model(model, [2.0] * 6, loss_scale=precision == "float16")
         ds = train_dataset(reader, [0, 1], window=args.window, batch=args.batch,
                            steps=args.steps + 1, seed=0, first_epoch=0,
                            output_names=model.output_names)
         first, fps = time_training(model, ds, args.steps + 1, frames_per_batch)
         pfps = time_prediction(model, scene, args.chunk)
-        rows[label] = (first, fps, pfps, model.count_params())
-        print(f"{label:15s} params {model.count_params():8,d}  first step {first:6.1f} s  "
-              f"training {fps:7.1f} frames/s  prediction {pfps:7.1f} frames/s", flush=True)
-    (f1, t1, p1, _), (f2, t2, p2, _) = rows["project (fast)"], rows["seed literal"]
-    print(f"\nratio project/seed: training {t1 / t2:.2f}x faster, first step {f2 / f1:.2f}x "
-          f"shorter, prediction {p1 / p2:.2f}x faster")
+        limit = limits.get(precision, limits["float32"]) * 1e9 / (3 * flops)
+        rows[label] = (first, fps, pfps)
+        print(f"{label:24s} first step {first:6.1f} s  training {fps:7.1f} frames/s "
+              f"({100 * fps / limit:3.0f} % of the {precision} limit)  "
+              f"prediction {pfps:7.1f} frames/s", flush=True)
+    seed_first, seed_fps, seed_pfps = rows["seed literal"]
+    print()
+    for label, (first, fps, pfps) in rows.items():
+        if label != "seed literal":
+            print(f"{label} / seed literal: training {fps / seed_fps:.2f}x, first step "
+                  f"{first:.1f} s vs {seed_first:.1f} s, prediction {pfps / seed_pfps:.2f}x")
+    t1 = max(fps for _, fps, _ in rows.values())
 
-    # The input pipeline runs in one Python thread: it must stay well ahead of training.
-    print("\ninput pipeline alone (windows made, augmented and mixed in NumPy):")
+    # The input pipeline must stay well ahead of training (>= 10x: on a GPU training is far
+    # faster than here).
+    from model.pipeline import default_workers
+
+    print(f"\ninput pipeline alone (windows made, augmented and mixed in NumPy; fastest "
+          f"training above: {t1:.0f} frames/s):")
     for label, augment, mix in (("plain", 0.0, 0.0), ("augment 1 + mix 0.5 (default)", 1.0, 0.5)):
-        ds = train_dataset(reader, [0, 1], window=args.window, batch=args.batch, steps=1000,
-                           seed=0, first_epoch=0, output_names=[f"cat_{g}" for g in range(6)],
-                           augment=augment, mix=mix)
-        it = iter(ds)
-        next(it)
-        t = time.perf_counter()
-        for _ in range(30):
+        for workers in sorted({1, default_workers()}):
+            ds = train_dataset(reader, [0, 1], window=args.window, batch=args.batch, steps=1000,
+                               seed=0, first_epoch=0, output_names=[f"cat_{g}" for g in range(6)],
+                               augment=augment, mix=mix, workers=workers)
+            it = iter(ds)
             next(it)
-        print(f"  {label:30s} {30 * frames_per_batch / (time.perf_counter() - t):8.0f} frames/s "
-              f"(training above: {t1:.0f})", flush=True)
+            t = time.perf_counter()
+            for _ in range(30):
+                next(it)
+            fps = 30 * frames_per_batch / (time.perf_counter() - t)
+            print(f"  {label:30s} {workers} worker{'s' if workers > 1 else ' '} {fps:8.0f} "
+                  f"frames/s ({fps / t1:5.1f}x training)", flush=True)
 
     # Prediction restarting the recurrent state at shot cuts pads each shot to whole chunks.
     predictor_model = compile_model(build_model(args.size, args.size), [2.0] * 6)

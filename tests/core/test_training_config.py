@@ -11,7 +11,7 @@ from trailer_gui.core.training import export_settings, get_config, set_config
 def test_defaults_then_set_and_unset(project):
     config = get_config(project)
     assert config == {"epochs": 10, "window": 8, "batch": 8, "lr": 1e-3, "augment": 1.0,
-                      "mix": 0.5, "size": "64x64", "stride": 1}
+                      "mix": 0.5, "size": "64x64", "stride": 1, "precision": "auto"}
     set_config(project, "epochs", "3")
     set_config(project, "size", "32x48")
     assert get_config(project)["epochs"] == 3
@@ -22,7 +22,8 @@ def test_defaults_then_set_and_unset(project):
 
 @pytest.mark.parametrize("key, value", [("epochs", "0"), ("lr", "-1"), ("lr", "nan"), ("size", "3"),
                                         ("batch", "two"), ("colour", "red"),
-                                        ("mix", "1.5"), ("augment", "-0.1")])
+                                        ("mix", "1.5"), ("augment", "-0.1"),
+                                        ("precision", "half")])
 def test_bad_values_are_refused(project, key, value):
     with pytest.raises(TrailerError, match=key):
         set_config(project, key, value)
@@ -61,3 +62,19 @@ def test_training_uses_the_stored_augmentation_settings(project, monkeypatch):
     training.train_project(project, {"epochs": 2})
     config = seen["c"]
     assert (config.mix, config.augment, config.epochs, config.window) == (0.0, 0.5, 2, 8)
+
+
+def test_precision_setting_reaches_training_and_the_cli(project, monkeypatch, capsys):
+    """A user on a machine without bfloat16 pins float32; `trailer train --precision`
+    overrides the stored setting for one run."""
+    import model.train
+    from trailer_gui.core import training
+
+    seen = []
+    monkeypatch.setattr(training, "ensure_exported", lambda project, progress=None: None)
+    monkeypatch.setattr(model.train, "train", lambda data, out, config, **kw: seen.append(config))
+    assert main(["config", str(project.folder), "precision=FLOAT32"]) == 0
+    assert get_config(project)["precision"] == "float32"
+    training.train_project(project)
+    training.train_project(project, {"precision": "bfloat16"})
+    assert [c.precision for c in seen] == ["float32", "bfloat16"]

@@ -312,9 +312,13 @@ def test_settings_in_the_panel_are_the_projects(make_window, demo_project, qtbot
     mix.setText("0")  # genres tied to a place in the frame: no mixing
     mix.editingFinished.emit()
     assert "border" not in mix.styleSheet()
+    precision = panel.fields["precision"]
+    assert precision.currentText() == "auto"
+    precision.setCurrentText("float32")  # a machine whose bfloat16 is slow: pin float32
     with Project.open(demo_project) as p:
         config = T.get_config(p)
     assert config["epochs"] == 7 and config["size"] == "24x32" and config["mix"] == 0.0
+    assert config["precision"] == "float32"
 
 
 def test_training_loss_curve_has_no_jumps_at_epoch_starts(qtbot):

@@ -145,3 +145,58 @@ def test_hue_range_lets_a_tint_turn_into_another_colour():
     assert greener(0.0) == 0
     assert greener(0.25) > 0
     assert TrainConfig().hue == 0.25
+
+
+def test_parallel_pipeline_gives_the_same_stream_whatever_the_workers(make_dataset):
+    """Windows are made by several generator workers; the stream (across epoch borders, with
+    augmentation and mixing) is exactly the one a single thread makes drawing window after
+    window (the pipeline before it was parallel), and a seed makes it."""
+    from model.augment import augment_window, mix_windows
+    from model.data import WindowReader, check_dataset, plan_windows
+    from model.pipeline import train_dataset
+
+    folder = make_dataset(lengths=(40, 30, 50))
+    reader = WindowReader(check_dataset(folder))
+    names = [f"cat_{g}" for g in ("comedy", "action", "horror", "thriller", "musical", "other")]
+    ids, window, batch, steps, seed = [0, 1, 2], 8, 3, 2, 0
+    frames = {i: reader.infos[i].frames for i in ids}
+    weights = np.array([frames[i] for i in ids], float) / sum(frames.values())
+
+    def sequential(count):  # one thread, one RNG for the augmentation draws of an epoch
+        out, epoch = [], 0
+        while len(out) < count:
+            rng = np.random.default_rng([seed, epoch])
+            aug_rng = np.random.default_rng([seed, epoch, 1])
+            for tid, start in plan_windows(frames, window, steps * batch, rng):
+                x, y = reader.window(tid, start, window)
+                x = augment_window(x, aug_rng, 1.0, 0.25)
+                if aug_rng.random() < 0.5:
+                    other = ids[int(aug_rng.choice(len(ids), p=weights))]
+                    start_b = int(aug_rng.integers(0, max(1, frames[other] - window + 1)))
+                    xb, yb = reader.window(other, start_b, window)
+                    x, y = mix_windows(x, y, augment_window(xb, aug_rng, 1.0, 0.25), yb, aug_rng)
+                out.append((x, y))
+            epoch += 1
+        return out[:count]
+
+    def batches(workers, seed=seed, count=5):
+        # steps * batch = 6 windows an epoch, not a multiple of 4 workers: 5 batches of 3
+        # cross two epoch borders.
+        ds = train_dataset(reader, ids, window=window, batch=batch, steps=steps, seed=seed,
+                           first_epoch=0, output_names=names, augment=1.0, mix=0.5, hue=0.25,
+                           workers=workers)
+        windows = []
+        for x, y in ds.take(count):
+            y = np.concatenate([y[n].numpy() for n in names], axis=-1)
+            windows += list(zip(x.numpy(), y))
+        return windows
+
+    expected = sequential(15)
+    for workers in (1, 2, 4):
+        got = batches(workers)
+        assert len(got) == len(expected)
+        for (xa, ya), (xb, yb) in zip(expected, got):
+            np.testing.assert_array_equal(xa, xb)
+            np.testing.assert_array_equal(ya, yb)
+    other_seed = batches(2, seed=1)
+    assert not np.allclose(expected[0][0], other_seed[0][0])

@@ -3,7 +3,8 @@
 The CLI (`trailer train/predict/eval/config`) and the GUI workers both call these, so the two
 behave the same. TensorFlow is imported only inside the functions that need it.
 
-Training settings (`epochs`, `window`, `batch`, `lr`, `augment`, `mix`, `size`, `stride`) live in the project
+Training settings (`epochs`, `window`, `batch`, `lr`, `augment`, `mix`, `size`, `stride`,
+`precision`) live in the project
 (settings table, keys ``train.<key>``); `trailer config` shows and sets them.
 """
 
@@ -44,6 +45,15 @@ def _fraction(text) -> float:
     return value
 
 
+def _precision(text) -> str:
+    from model.config import PRECISIONS  # no TensorFlow
+
+    text = str(text).strip().lower()
+    if text not in PRECISIONS:
+        raise ValueError(f"must be one of {', '.join(PRECISIONS)}")
+    return text
+
+
 def _size(text) -> str:
     rows, cols = parse_size(text)
     return f"{rows}x{cols}"
@@ -62,6 +72,9 @@ CONFIG_KEYS: dict[str, tuple[Callable, object]] = {
     "mix": (_fraction, 0.5),
     "size": (_size, None),
     "stride": (_positive_int, None),
+    # Compute precision of training and prediction (model/precision.py): 'auto' is bfloat16
+    # on CPUs with AVX-512 BF16 or AMX, float16 on GPUs, else float32.
+    "precision": (_precision, "auto"),
 }
 
 
@@ -127,6 +140,16 @@ class RunInfo:
         f1 = self.macro.get("f1")
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))
         return f"{self.name}  ({when}, F1 {f1:.2f})" if f1 is not None else f"{self.name}  ({when})"
+
+
+def run_precision(folder: Path) -> str:
+    """The precision a run computed in ('bfloat16', ...), '' when its config does not say
+    (runs made before precision existed computed in float32)."""
+    try:
+        config = json.loads((Path(folder) / "config.json").read_text())
+        return str((config.get("precision") or {}).get("compute") or "float32")
+    except (OSError, ValueError, AttributeError):
+        return ""
 
 
 def models_dir(project: Project) -> Path:
@@ -205,7 +228,7 @@ def train_project(
         epochs=int(settings["epochs"]), window=int(settings["window"]),
         batch=int(settings["batch"]), lr=float(settings["lr"]),
         augment=float(settings["augment"]), mix=float(settings["mix"]),
-        init_from=start_from,
+        precision=str(settings["precision"]), init_from=start_from,
         **{k: v for k, v in (overrides or {}).items()
            if k in ("seed", "strategy", "steps_per_epoch") and v is not None},
     )
@@ -253,7 +276,9 @@ def predict_project(
         raise TrailerError(f"{project.folder}: no exported trailer with id {missing[0]}")
     model = load(info.folder)
     decoding = None if raw else run_decoding(info.folder)
-    predictor = Predictor(model)  # one traced chunk graph for every trailer
+    # One traced chunk graph for every trailer, in the project's precision (a saved model is
+    # float32, whatever precision it was trained in).
+    predictor = Predictor(model, precision=str(get_config(project)["precision"]))
     out = Path(out_dir) if out_dir is not None else predictions_dir(project)
     out.mkdir(parents=True, exist_ok=True)
     written = []

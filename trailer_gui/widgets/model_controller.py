@@ -242,7 +242,8 @@ class ModelController(QtCore.QObject):
             self.panel.set_runs([], None)
             return
         videos = len(p.videos())
-        rows = [RunRow(r.name, r.created, r.epochs, r.macro, len(P.predicted_ids(p, r.name)), videos)
+        rows = [RunRow(r.name, r.created, r.epochs, r.macro, len(P.predicted_ids(p, r.name)), videos,
+                       T.run_precision(r.folder))
                 for r in T.list_runs(p)]
         self.panel.set_runs(rows, self.shown_run)
 
