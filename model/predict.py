@@ -58,9 +58,9 @@ class Predictor:
         self.model = model
         self.chunk = int(chunk)
         output_names = set(model.output_names)
-        if precision is not None:
-            precision = resolve_precision(precision)
         channels, rows, cols = model_geometry(model)
+        if precision is not None:
+            precision = resolve_precision(precision, frame_size=(rows, cols))
         self.geometry = (channels, rows, cols)
         inp = keras.Input(batch_shape=(1, self.chunk, channels, rows, cols), name="chunk_input")
 

@@ -26,6 +26,10 @@ def test_auto_picks_float16_on_gpus_bfloat16_on_cpus_that_have_it_else_float32()
     assert resolve("auto", gpus=0, flags={"avx512f", "avx512_bf16"}) == "bfloat16"
     assert resolve("auto", gpus=0, flags={"amx_bf16"}) == "bfloat16"
     assert resolve("auto", gpus=0, flags={"avx2", "fma"}) == "float32"
+    # bfloat16 on a CPU only where the frames are big enough for it to be faster
+    assert resolve("auto", gpus=0, flags={"avx512_bf16"}, frame_size=(64, 64)) == "bfloat16"
+    assert resolve("auto", gpus=0, flags={"avx512_bf16"}, frame_size=(32, 32)) == "float32"
+    assert resolve("bfloat16", gpus=0, flags=set(), frame_size=(32, 32)) == "bfloat16"
     assert resolve("float32", gpus=4) == "float32"  # an explicit choice is kept
     with pytest.raises(ValueError, match="precision must be one of"):
         resolve("half")
