@@ -105,17 +105,22 @@ def cmd_export(args):
 
 
 def cmd_labels(args):
-    from .core.labels_io import read_labels, write_labels
+    from .core.labels_io import clear_labels, import_labels, write_labels
 
     project = _open(args.project)
     video = project.video(args.id)
-    genres = project.genre_names()
+    who = args.annotator or project.annotator
     if args.action == "import":
-        labels = read_labels(args.file, video.frames, genres)
-        project.save_labels(video.id, labels, annotator=args.annotator)
-        print(f"imported {int(labels.any(axis=1).sum())} labelled frames into video {video.id}")
+        result = import_labels(project, video.id, args.file, annotator=args.annotator,
+                               replace=args.replace)
+        print(f"imported {result.labelled} labelled frames into video {video.id} ({who})"
+              + (f", replacing {result.before}" if result.before else ""))
+    elif args.action == "clear":
+        result = clear_labels(project, video.id, annotator=args.annotator)
+        print(f"cleared {result.before} labelled frames of video {video.id} ({who})"
+              + (f"; backup: {result.backup}" if result.backup else ""))
     else:
-        write_labels(args.file, project.load_labels(video.id, args.annotator), genres)
+        write_labels(args.file, project.load_labels(video.id, args.annotator), project.genre_names())
         print(f"wrote {args.file}")
     return 0
 
@@ -164,12 +169,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("labels", help="import or export one video's labels (.npy or .csv)")
     lsub = p.add_subparsers(dest="action", required=True)
-    for action, text in (("import", "read labels from FILE"), ("export", "write labels to FILE")):
+    for action, text in (("import", "replace the labels with those of FILE"),
+                         ("export", "write labels to FILE"),
+                         ("clear", "remove the labels (a backup is kept in backups/)")):
         q = lsub.add_parser(action, help=text)
         q.add_argument("project")
         q.add_argument("id", type=int)
-        q.add_argument("file")
+        if action != "clear":
+            q.add_argument("file")
         q.add_argument("--annotator", help="whose labels (default: the project's annotator)")
+        if action == "import":
+            q.add_argument("--replace", action="store_true",
+                           help="accept a file without labels: clears the trailer's labels")
         q.set_defaults(func=cmd_labels)
 
     from . import cli_model
