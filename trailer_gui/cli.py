@@ -92,14 +92,23 @@ def cmd_demo(args):
     return 0
 
 
+def _warn(line: str) -> None:
+    print(f"trailer: warning: {line}", file=sys.stderr)
+
+
 def cmd_export(args):
     from .core.export import ExportSettings, export_dataset, parse_size
+    from .core.training import export_settings
 
     project = _open(args.project)
     from .cli_annotators import label_spec
 
-    settings = ExportSettings(parse_size(args.size), args.stride, label_spec(args, project))
-    report = export_dataset(project, settings, ids=args.ids, progress=_progress())
+    # Without --size/--stride: the project's settings (`trailer config`), as training uses.
+    stored = export_settings(project)
+    size = parse_size(args.size) if args.size else stored.size
+    stride = args.stride if args.stride is not None else stored.stride
+    settings = ExportSettings(size, stride, label_spec(args, project))
+    report = export_dataset(project, settings, ids=args.ids, progress=_progress(), warn=_warn)
     print(report.summary())
     return 0
 
@@ -159,8 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="write dataset/scene_{id}.npy and category_{id}.npy")
     p.add_argument("project")
-    p.add_argument("--size", default="64", help="64 or ROWSxCOLS (default 64)")
-    p.add_argument("--stride", type=int, default=1, help="take every Nth source frame")
+    p.add_argument("--size", help="64 or ROWSxCOLS (default: the project's size, see "
+                   "`trailer config`; 64 before any)")
+    p.add_argument("--stride", type=int, help="take every Nth source frame (default: the project's)")
     p.add_argument("--ids", type=int, nargs="+", metavar="ID")
     from .cli_annotators import add_label_source_options
 
