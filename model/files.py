@@ -11,6 +11,7 @@ import json
 import math
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -105,3 +106,31 @@ def read_history(run_dir) -> list:
     if not isinstance(data, list):
         raise ModelRunError(f"{path}: history must be a list of epochs")
     return data
+
+
+def check_run(run_dir) -> str | None:
+    """None if the run folder looks loadable, else one line naming the file and what is wrong.
+
+    Cheap and without TensorFlow: config.json must be a run config, and model.keras a zip
+    archive whose members are intact (CRC) and that holds Keras' config.json. Picking "the
+    latest run" skips runs that fail this, so one damaged file cannot block retraining."""
+    run_dir = Path(run_dir)
+    try:
+        read_run_config(run_dir)
+    except ModelRunError as exc:
+        return str(exc)
+    path = run_dir / MODEL_FILE
+    if not path.is_file():
+        return f"{path}: missing model file"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "config.json" not in archive.namelist():
+                return f"{path}: not a Keras model file (no config.json inside)"
+            broken = archive.testzip()
+            if broken is not None:
+                return f"{path}: damaged (member {broken} fails its checksum)"
+            json.loads(archive.read("config.json").decode("utf-8"))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, UnicodeDecodeError,
+            json.JSONDecodeError, NotImplementedError) as exc:
+        return f"{path}: not a readable Keras model file ({exc})"
+    return None

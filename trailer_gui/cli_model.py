@@ -54,7 +54,7 @@ def cmd_train(args):
     overrides = {"epochs": args.epochs, "window": args.window, "batch": args.batch, "lr": args.lr,
                  "seed": args.seed, "strategy": args.strategy}
     result = train_project(project, overrides, init_from=args.from_run, resume=args.resume,
-                           ids=args.ids, listener=_print_event, progress=_progress())
+                           ids=args.ids, listener=_print_event, progress=_progress(), warn=_warn)
     state = "stopped" if result.stopped else "finished"
     if not (result.run_dir / "model.keras").is_file() and args.strategy == "multiworker":
         print(f"training {state}: this worker's part is done; the chief wrote the run")
@@ -68,11 +68,16 @@ def cmd_predict(args):
     from .core.training import find_run, predict_project
 
     project = _open(args.project)
-    run = find_run(project, args.model)
-    written = predict_project(project, run.name, ids=args.ids, progress=_progress())
+    run = find_run(project, args.model, warn=_warn)
+    written = predict_project(project, run.name, ids=args.ids, progress=_progress(), warn=_warn)
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def _warn(line: str) -> None:
+    """A video left out or a run skipped: the command goes on with the rest."""
+    print(f"trailer: warning: {line}", file=sys.stderr, flush=True)
 
 
 def _quiet_tensorflow() -> None:
@@ -114,7 +119,7 @@ def cmd_eval(args):
     from .core.training import evaluate_project, find_run
 
     project = _open(args.project)
-    run = find_run(project, args.model)
+    run = find_run(project, args.model, warn=_warn)
     metrics, ids = evaluate_project(project, run.name)
     if args.json:
         # Undefined metrics (no positives) are NaN; JSON has no NaN, so they become null.
@@ -168,12 +173,12 @@ def add_commands(sub) -> None:
     p = sub.add_parser("predict", help="write predictions/pred_{id}.npy with a trained model")
     p.add_argument("project")
     p.add_argument("--ids", type=int, nargs="+", metavar="ID")
-    p.add_argument("--model", metavar="RUN", help="a run under models/ (default: the latest)")
+    p.add_argument("--model", metavar="RUN", help="a run under models/ (default: the latest readable)")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("eval", help="per-genre metrics on labelled trailers not trained on")
     p.add_argument("project")
-    p.add_argument("--model", metavar="RUN", help="a run under models/ (default: the latest)")
+    p.add_argument("--model", metavar="RUN", help="a run under models/ (default: the latest readable)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 

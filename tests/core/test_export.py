@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from trailer_gui.core.errors import Cancelled, TrailerError, VideoChanged
+from trailer_gui.core.errors import Cancelled, TrailerError
 from trailer_gui.core.export import ExportSettings, export_dataset, parse_size
 from trailer_gui.core.progress import Progress
 

@@ -237,7 +237,10 @@ def export_dataset(
                     warn(line)
                 continue
             # Its frames were exported from the video the labels belong to: still usable.
-            report.unavailable.append(f"video {video.id}: {problem}; its earlier export is used")
+            line = f"video {video.id}: {problem}; its earlier export is used"
+            report.unavailable.append(line)
+            if warn:
+                warn(line)
         plan.append((video, labels, scene_key, label_key, scene_ok, label_ok))
 
     total = sum(len(source_indices(v, settings.stride)) for v, *_, ok, _l in plan if not ok)
