@@ -33,8 +33,15 @@ def _progress():
 
 # ---- project commands --------------------------------------------------------------------
 def _add_videos(project, paths) -> int:
+    from .core.relink import duplicate_of
+
     refused = 0
     for p in paths:
+        why = duplicate_of(project, p)
+        if why is not None:
+            print(f"trailer: skipped {p}: {why}", file=sys.stderr)
+            refused += 1
+            continue
         try:
             v = project.add_video(p)
             print(f"added {v.id}: {v.path.name} ({v.frames} frames, {v.fps:g} fps, {v.width}x{v.height})")
@@ -202,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_shots
 
     cli_shots.add_commands(sub)
+    from . import cli_videos
+
+    cli_videos.add_commands(sub)
     return parser
 
 

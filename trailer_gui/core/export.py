@@ -324,6 +324,23 @@ class _Manifest:
         _atomic_or_disk_full(self.out / MANIFEST, json.dumps(doc, indent=1).encode())
 
 
+def forget_exported(project: Project, video_id: int) -> None:
+    """A trailer left the project: unlist it from the manifest (and its pending part), then
+    delete its files, so training never reads a trailer that is gone."""
+    out = dataset_dir(project)
+    try:
+        manifest = read_manifest(out)
+    except DatasetError:
+        manifest = None
+    if manifest:
+        for part in (manifest, manifest.get("pending") or {}):
+            if "trailers" in part:
+                part["trailers"] = [t for t in part["trailers"] if int(t["id"]) != int(video_id)]
+        _atomic_or_disk_full(out / MANIFEST, json.dumps(manifest, indent=1).encode())
+    for name in (f"scene_{video_id}.npy", f"category_{video_id}.npy"):
+        (out / name).unlink(missing_ok=True)
+
+
 def exported_cuts(cuts, stride: int, frames: int) -> list[int]:
     """Source-frame shot cuts as exported frames: the first exported frame of each shot
     (a shot shorter than the stride that exports no frame of its own is dropped)."""
