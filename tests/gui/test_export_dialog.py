@@ -109,7 +109,7 @@ def test_cancel_leaves_no_half_written_files_and_the_gui_stays_responsive(
     qtbot.waitUntil(lambda: window.export_dialog is None)
 
 
-def test_an_export_error_shows_a_message_and_the_app_goes_on(make_window, demo_project, qtbot):
+def test_a_missing_video_is_named_and_the_others_exported(make_window, demo_project, qtbot):
     window = make_window(demo_project)
     (demo_project / "videos" / "demo_trailer_01.mp4").unlink()
     dialog = open_export(window)
@@ -117,8 +117,11 @@ def test_an_export_error_shows_a_message_and_the_app_goes_on(make_window, demo_p
         pass
     [box] = messages(window)
     assert "demo_trailer_01.mp4" in box.text() and "file not found" in box.text()
+    assert "Locate video" in box.text()
     box.close()
-    assert "failed" in dialog.status.text()
+    assert "1 left out" in dialog.status.text()
+    assert (demo_project / "dataset" / "scene_0.npy").is_file()
+    assert not (demo_project / "dataset" / "scene_1.npy").exists()
     assert dialog.export_button.isEnabled()
     dialog.reject()
     assert window.select_video(2)
