@@ -67,11 +67,14 @@ def cmd_info(args):
     project = _open(args.project)
     genres = project.genre_names()
     videos = []
+    from .core.relink import availability
+
     for v in project.videos():
         videos.append({
             "id": v.id, "path": str(v.path), "frames": v.frames, "fps": v.fps,
             "width": v.width, "height": v.height, "has_audio": bool(v.has_audio),
             "labelled_frames": project.labelled_frames(v.id),
+            "problem": availability(v),  # "" or e.g. "file not found" (see trailer relink)
         })
     if args.json:
         print(json.dumps({"project": str(project.folder), "genres": genres, "videos": videos}, indent=1))
@@ -85,7 +88,8 @@ def cmd_info(args):
         counts = " ".join(f"{g}:{n}" for g, n in v["labelled_frames"].items() if n)
         print(f"  {v['id']:>3}  {Path(v['path']).name:<{width}}  {v['frames']:>6} frames "
               f"{v['fps']:>6.2f} fps  {v['width']}x{v['height']}{'  sound' if v['has_audio'] else ''}"
-              f"  {counts or 'unlabelled'}")
+              f"  {counts or 'unlabelled'}"
+              + (f"  [{v['problem'].upper()}: trailer relink]" if v["problem"] else ""))
     return 0
 
 
@@ -230,6 +234,13 @@ def main(argv=None) -> int:
         if args.debug:
             raise
         print(f"trailer: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug, or a library's own error: still one line, no traceback
+        if args.debug:
+            raise
+        reason = " ".join(str(exc).split())[:300]
+        print(f"trailer: {type(exc).__name__}: {reason} (`trailer --debug ...` shows where)",
+              file=sys.stderr)
         return 1
 
 

@@ -156,3 +156,28 @@ def test_a_reencoded_video_of_the_same_length_keeps_labels_and_gets_new_cuts(lab
     with Project.open(labelled) as p:
         assert p.cuts_detector(0) != "manual" and p.video(0).width == 32
     assert labels_of(labelled)[5:15, 1].all()
+
+
+def test_info_marks_a_missing_video(labelled, tmp_path, capsys):
+    (tmp_path / "b.mp4").unlink()
+    capsys.readouterr()
+    assert main(["info", str(labelled)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "FILE NOT FOUND: trailer relink" in lines[-1] and "b.mp4" in lines[-1]
+    assert "FILE NOT FOUND" not in lines[-2]
+    assert main(["info", str(labelled), "--json"]) == 0
+    videos = json.loads(capsys.readouterr().out)["videos"]
+    assert [v["problem"] for v in videos] == ["", "file not found"]
+
+
+def test_an_unexpected_error_is_still_one_line(labelled, tmp_path, capsys, monkeypatch):
+    import trailer_gui.core.relink as relink
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something deep\nin a library")
+
+    monkeypatch.setattr(relink, "relink_video", broken)
+    capsys.readouterr()
+    assert main(["relink", str(labelled), "0", str(tmp_path / "a.mp4")]) == 1
+    err = capsys.readouterr().err
+    assert err == "trailer: RuntimeError: something deep in a library (`trailer --debug ...` shows where)\n"
