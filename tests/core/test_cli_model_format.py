@@ -37,7 +37,7 @@ def test_eval_json_writes_null_not_nan_for_undefined_values(monkeypatch, capsys)
     metrics = {"comedy": {"precision": math.nan, "f1": 0.5, "support": 0},
                "macro": {"f1": 0.5}}
     monkeypatch.setattr(cli_model, "_open", lambda path: object())
-    monkeypatch.setattr(training, "find_run", lambda project, name: types.SimpleNamespace(name="run-1"))
+    monkeypatch.setattr(training, "find_run", lambda project, name, **kw: types.SimpleNamespace(name="run-1"))
     monkeypatch.setattr(training, "evaluate_project", lambda project, name: (metrics, [6, 7]))
     args = types.SimpleNamespace(project="p", model=None, json=True)
     assert cli_model.cmd_eval(args) == 0
