@@ -186,7 +186,7 @@ def test_random_full_disks_during_random_exports_never_break_the_dataset(tmp_pat
     last export without faults lists every trailer with its current labels."""
     import random
 
-    from trailer_gui.core import export as E
+    from trailer_gui.core import safe_files as E
     from trailer_gui.core.store import Project
 
     rng = random.Random(seed)

@@ -29,11 +29,9 @@ Nothing is destroyed before its replacement is complete:
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +43,9 @@ from .errors import Cancelled, DatasetError, TrailerError, VideoError
 from .label_sources import canonical_spec, resolve_labels
 from .progress import Progress
 from .shots import detector_for_export, store_export_cuts
-from .store import Project, Video, atomic_write_bytes
+from .safe_files import (NO_SPACE, disk_full_error, reserve_space, save_npy_temp, temp_name,
+                         write_bytes_or_explain)
+from .store import Project, Video
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -231,7 +231,8 @@ def export_dataset(
         if problem is not None:
             if not scene_ok:
                 report.left_out.append(video.id)
-                line = f"video {video.id} left out of the export: {problem}"
+                line = (f"video {video.id} left out of the export: {problem}"
+                        " (trailer relink, or Locate… in the app, points it at its file)")
                 report.unavailable.append(line)
                 if warn:
                     warn(line)
@@ -267,7 +268,7 @@ def export_dataset(
                 store_export_cuts(project, video, shots)
                 done += len(source_indices(video, settings.stride))
             target = out / f"category_{video.id}.npy"
-            temps.append((_save_npy_temp(target, category_array(labels, settings.stride)), target))
+            temps.append((save_npy_temp(target, category_array(labels, settings.stride)), target))
             # Stop listing the trailer before its files change under the manifest's feet.
             if manifest.forget(video.id, scene_changes=not scene_ok):
                 manifest.write()
@@ -321,7 +322,7 @@ class _Manifest:
         else:
             doc = {"version": MANIFEST_VERSION, **self.spec, "created": created,
                    "trailers": self._listed(self.done)}
-        _atomic_or_disk_full(self.out / MANIFEST, json.dumps(doc, indent=1).encode())
+        write_bytes_or_explain(self.out / MANIFEST, json.dumps(doc, indent=1).encode())
 
 
 def forget_exported(project: Project, video_id: int) -> None:
@@ -336,7 +337,7 @@ def forget_exported(project: Project, video_id: int) -> None:
         for part in (manifest, manifest.get("pending") or {}):
             if "trailers" in part:
                 part["trailers"] = [t for t in part["trailers"] if int(t["id"]) != int(video_id)]
-        _atomic_or_disk_full(out / MANIFEST, json.dumps(manifest, indent=1).encode())
+        write_bytes_or_explain(out / MANIFEST, json.dumps(manifest, indent=1).encode())
     for name in (f"scene_{video_id}.npy", f"category_{video_id}.npy"):
         (out / name).unlink(missing_ok=True)
 
@@ -365,70 +366,6 @@ def _entry(project, video, labels, settings, scene_key, label_key) -> dict:
     }
 
 
-def _disk_full(path: Path, needed: int, exc: OSError) -> DatasetError:
-    """The one-line message for a write that found no room (ENOSPC, or a quota)."""
-    try:
-        free = shutil.disk_usage(path.parent).free
-    except OSError:
-        free = None
-    text = (f"{path}: not enough disk space to export it ({_mb(needed)} needed"
-            + (f", {_mb(free)} free" if free is not None else "") + "); earlier exports were kept")
-    return DatasetError(text)
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n < 1e9 else f"{n / 1e9:.2f} GB"
-
-
-_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
-
-
-def _atomic_or_disk_full(path: Path, data: bytes) -> None:
-    try:
-        atomic_write_bytes(path, data)
-    except OSError as exc:
-        if exc.errno in _NO_SPACE:
-            raise _disk_full(path, len(data), exc) from exc
-        raise
-
-
-def _save_npy_temp(target: Path, array: np.ndarray) -> Path:
-    """The array as a finished .npy temporary file beside ``target`` (renamed by the caller)."""
-    tmp = _temp_name(target)
-    try:
-        with open(tmp, "wb") as fh:
-            np.save(fh, array, allow_pickle=False)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
-            raise _disk_full(target, array.nbytes + 128, exc) from exc
-        raise
-    return tmp
-
-
-def _reserve(path: Path, target: Path) -> None:
-    """Allocate every byte of the file now, so writing through its memory map can never
-    meet a full disk (which would be SIGBUS, not an exception)."""
-    if not hasattr(os, "posix_fallocate"):  # not on macOS/Windows: no reservation there
-        return
-    size = path.stat().st_size
-    fd = os.open(path, os.O_RDWR)
-    try:
-        os.posix_fallocate(fd, 0, size)
-    except OSError as exc:
-        if exc.errno in _NO_SPACE:
-            raise _disk_full(target, size, exc) from exc
-        if exc.errno not in (errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
-            raise
-        # A file system without fallocate (glibc emulates it on most): write on regardless.
-    finally:
-        os.close(fd)
-
-
-def _temp_name(target: Path) -> Path:
-    return target.with_name(f".{target.name}.part{os.getpid()}")
-
-
 def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=None) -> Path:
     """Decode, resize and stream frames into a memory-mapped .npy temporary file beside
     ``target``; returns it complete (the caller renames it into place). ``on_frame(rgb)``
@@ -436,7 +373,7 @@ def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=N
     from .video import VideoReader
 
     indices = source_indices(video, stride)
-    tmp = _temp_name(target)
+    tmp = temp_name(target)
     scene = None
     try:
         try:
@@ -444,10 +381,10 @@ def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=N
                 tmp, mode="w+", dtype=np.uint8, shape=(len(indices), 3, *size)
             )
         except OSError as exc:
-            if exc.errno in _NO_SPACE:
-                raise _disk_full(target, len(indices) * 3 * size[0] * size[1], exc) from exc
+            if exc.errno in NO_SPACE:
+                raise disk_full_error(target, len(indices) * 3 * size[0] * size[1], exc) from exc
             raise
-        _reserve(tmp, target)
+        reserve_space(tmp, target)
         written = 0
         with VideoReader(video.path) as reader:
             for k, frame in enumerate(reader.iter_frames(0, video.frames, stride, size=size)):
