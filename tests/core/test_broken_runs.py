@@ -140,3 +140,18 @@ def test_retrain_and_predict_skip_a_damaged_newest_run_and_a_missing_video(tiny_
         assert only.run == third.run
     finally:
         moved.with_suffix(".moved").rename(moved)
+
+
+@pytest.mark.slow
+def test_a_model_file_keras_cannot_load_is_named_in_one_line(tmp_path):
+    """A zip that passes check_run but is not a model Keras can build (a hand-made or
+    foreign file): the error names the file, in one line, whatever Keras raised."""
+    from model.errors import ModelRunError
+    from model.predict import load
+
+    run = fake_run(tmp_path, "foreign", 1000)
+    assert check_run(run) is None
+    with pytest.raises(ModelRunError) as caught:
+        load(run)
+    message = str(caught.value)
+    assert message.startswith(f"{run / 'model.keras'}: cannot load model (") and "\n" not in message

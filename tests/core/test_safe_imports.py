@@ -5,6 +5,7 @@ import sqlite3
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from trailer_gui.cli import main
 from trailer_gui.core.errors import LabelFormatError
@@ -111,3 +112,17 @@ def test_import_api_reports_before_and_after(project_with_videos, tmp_path):
     with pytest.raises(LabelFormatError, match="5 labelled frames are kept"):
         import_labels(project_with_videos, 0, tmp_path / "none.csv")
     assert project_with_videos.load_labels(0)[:5, 1].all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 60), st.integers(0, 2**31), st.booleans(), st.booleans())
+def test_what_we_export_imports_back_after_a_spreadsheet_saved_it(tmp_path_factory, frames, seed, bom, crlf):
+    """Round trip through a spreadsheet: a BOM and/or CRLF line ends change nothing."""
+    from trailer_gui.core.labels_io import write_labels
+
+    labels = np.random.default_rng(seed).random((frames, 6)) < 0.3
+    path = tmp_path_factory.mktemp("s") / "labels.csv"
+    write_labels(path, labels, GENRES)
+    text = path.read_text()
+    path.write_bytes((("\ufeff" if bom else "") + (text.replace("\n", "\r\n") if crlf else text)).encode())
+    assert np.array_equal(read_labels(path, frames, GENRES), labels)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
+import pytest
 
 from trailer_gui.core.store import Project
 
@@ -90,3 +91,26 @@ def test_locate_in_the_file_menu_relinks_the_open_trailer(make_window, demo_proj
                     timeout=TASK_TIMEOUT_MS)
     with Project.open(demo_project) as p:
         assert p.video(2).path == copy.resolve()
+
+
+@pytest.mark.slow
+def test_ctrl_r_trains_on_the_other_trailers_and_names_the_missing_one(make_window, demo_project, qtbot):
+    from trailer_gui.core import training as T
+
+    with Project.open(demo_project) as p:
+        for key, value in {"size": "16x16", "window": "8", "batch": "2", "epochs": "1",
+                           "stride": "2"}.items():
+            T.set_config(p, key, value)
+    (demo_project / "videos" / "demo_trailer_02.mp4").unlink()
+    window = make_window(demo_project)
+    ctl = window.model_ctl
+    ctl.train_overrides = {"steps_per_epoch": 2}
+    with qtbot.waitSignal(ctl.sigJobFinished, timeout=180_000) as done:
+        window.actions.retrain.trigger()
+    kind, result = done.args
+    assert kind == "retrain" and result is not None
+    assert result.predicted == [0, 1]
+    assert any(w.startswith("video 2 left out") and "demo_trailer_02.mp4" in w for w in result.warnings)
+    status = window.statusBar().currentMessage()
+    assert status.startswith("Retrained") and "Warning: video 2 left out" in status
+    assert not messages(window)  # no error dialog: the job went on
