@@ -148,3 +148,29 @@ def test_export_and_model_jobs_do_not_run_at_once(make_window, demo_project, qtb
         assert "model job is running" in window.statusBar().currentMessage()
     finally:
         window.model_ctl.job = None
+
+
+def test_a_full_disk_is_a_message_and_the_window_stays(make_window, demo_project, qtbot, monkeypatch):
+    """On a full disk the export used to die of SIGBUS, taking the window with it."""
+    import errno
+    import os
+
+    window = make_window(demo_project)
+    real = os.posix_fallocate
+
+    def full_for_trailer_1(fd, offset, length):
+        if "scene_1.npy" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(fd, offset, length)
+
+    monkeypatch.setattr(os, "posix_fallocate", full_for_trailer_1)
+    dialog = open_export(window)
+    with qtbot.waitSignal(dialog.start().sigDone, timeout=20_000):
+        pass
+    [box] = messages(window)
+    assert "scene_1.npy: not enough disk space" in box.text() and "MB needed" in box.text()
+    assert not box.detailedText()  # a message, not a traceback
+    box.close()
+    assert leftovers(demo_project) == ["scene_0.npy"]  # finished work kept, no .part
+    assert window.isVisible() and window.select_video(1)
+    dialog.reject()

@@ -80,6 +80,8 @@ class Relinker(QtCore.QObject):
         return box
 
     def _question(self, title: str, text: str) -> QtWidgets.QMessageBox:
+        if self.box is not None:  # one question at a time (e.g. two clicks on the trailer)
+            self.box.close()
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Warning, title, text,
                                     QtWidgets.QMessageBox.NoButton, self.window)
         box.setObjectName("message")
