@@ -88,7 +88,7 @@ class Relinker(QtCore.QObject):
         box.setTextFormat(QtCore.Qt.PlainText)
         box.setAttribute(QtCore.Qt.WA_DeleteOnClose)
         self.box = box
-        box.destroyed.connect(lambda *_: setattr(self, "box", None))
+        box.destroyed.connect(lambda *_: setattr(self, "box", None) if self.box is box else None)
         return box
 
     def _ask_path(self, video: Video) -> str:
