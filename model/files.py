@@ -12,6 +12,7 @@ import math
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -111,26 +112,28 @@ def read_history(run_dir) -> list:
 def check_run(run_dir) -> str | None:
     """None if the run folder looks loadable, else one line naming the file and what is wrong.
 
-    Cheap and without TensorFlow: config.json must be a run config, and model.keras a zip
-    archive whose members are intact (CRC) and that holds Keras' config.json. Picking "the
-    latest run" skips runs that fail this, so one damaged file cannot block retraining."""
+    Cheap and without TensorFlow: config.json parses as a run config, and model.keras is a
+    whole zip archive (every member's CRC checked) with the model's config.json inside. A run
+    that passes can still fail to build in Keras, but a torn, truncated or foreign file is
+    named here before anyone tries to load it.
+    """
     run_dir = Path(run_dir)
     try:
         read_run_config(run_dir)
     except ModelRunError as exc:
         return str(exc)
-    path = run_dir / MODEL_FILE
-    if not path.is_file():
-        return f"{path}: missing model file"
+    model = run_dir / MODEL_FILE
+    if not model.is_file():
+        return f"{model}: missing (the run did not finish)"
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(model) as archive:
             if "config.json" not in archive.namelist():
-                return f"{path}: not a Keras model file (no config.json inside)"
-            broken = archive.testzip()
-            if broken is not None:
-                return f"{path}: damaged (member {broken} fails its checksum)"
-            json.loads(archive.read("config.json").decode("utf-8"))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, UnicodeDecodeError,
-            json.JSONDecodeError, NotImplementedError) as exc:
-        return f"{path}: not a readable Keras model file ({exc})"
+                return f"{model}: not a Keras model archive (no config.json inside)"
+            bad = archive.testzip()
+            if bad is not None:
+                return f"{model}: damaged ({bad} fails its checksum)"
+    except zipfile.BadZipFile:
+        return f"{model}: damaged (not a complete zip archive)"
+    except (OSError, EOFError, zlib.error, zipfile.LargeZipFile, NotImplementedError) as exc:
+        return f"{model}: cannot be read ({exc})"
     return None

@@ -34,21 +34,20 @@ def test_check_run_names_the_file_and_what_is_wrong(tmp_path):
     data = (good / "model.keras").read_bytes()
 
     truncated = fake_run(tmp_path, "truncated", 1000, data[: len(data) // 2])
-    assert check_run(truncated) == (f"{truncated / 'model.keras'}: not a readable Keras model file "
-                                    "(File is not a zip file)")
+    assert check_run(truncated) == f"{truncated / 'model.keras'}: damaged (not a complete zip archive)"
     garbage = fake_run(tmp_path, "garbage", 1000, b"\x00" * 100)
-    assert "garbage/model.keras: not a readable Keras model file" in check_run(garbage)
+    assert check_run(garbage).startswith(f"{garbage / 'model.keras'}: damaged")
 
     # a flipped byte inside a member: the zip opens, its checksum fails
     offset = data.index(b"\0" * 64) + 10
     flipped = fake_run(tmp_path, "flipped", 1000, data[:offset] + b"\1" + data[offset + 1:])
-    assert check_run(flipped).endswith("damaged (member model.weights.h5 fails its checksum)")
+    assert check_run(flipped) == f"{flipped / 'model.keras'}: damaged (model.weights.h5 fails its checksum)"
 
     other_zip = tmp_path / "models" / "other"
     shutil.copytree(good, other_zip)
     with zipfile.ZipFile(other_zip / "model.keras", "w") as z:
         z.writestr("readme.txt", "hello")
-    assert check_run(other_zip).endswith("not a Keras model file (no config.json inside)")
+    assert check_run(other_zip).endswith("model.keras: not a Keras model archive (no config.json inside)")
 
     (good / "config.json").write_text("{")
     assert check_run(good).startswith(f"{good / 'config.json'}: not readable JSON")
@@ -63,7 +62,7 @@ def test_the_newest_readable_run_is_chosen_and_the_damaged_one_named(project):
     assert len(heard) == 1 and heard[0].startswith("run new skipped: ")
     assert "new/model.keras" in heard[0]
     # asked for by name, the damaged run is refused with its reason, in one line
-    with pytest.raises(TrailerError, match=r"run new: .*model.keras: not a readable Keras model"):
+    with pytest.raises(TrailerError, match=r"run new: .*new/model.keras: damaged"):
         T.find_run(project, "new")
     # every run damaged: one line saying so
     shutil.rmtree(project.folder / "models" / "old")

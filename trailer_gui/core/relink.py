@@ -163,6 +163,14 @@ def _fit_labels(db, old: Video, frames: int) -> None:
             " WHERE video_id = ? AND annotator = ? AND genre = ?",
             (frames, runs.pack(fitted), stamp, old.id, annotator, genre),
         )
+    # Stores with label revisions (schema 3): open editors must see that these labels moved.
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'label_revisions'"
+                  ).fetchone():
+        db.execute(
+            "UPDATE label_revisions SET revision = revision + 1, writer = ?, updated = ?"
+            " WHERE video_id = ?",
+            ("trailer relink --force", stamp, old.id),
+        )
 
 
 @dataclass(frozen=True)
