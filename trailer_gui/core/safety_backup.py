@@ -1,9 +1,12 @@
 """A copy of ``project.sqlite`` taken just before a change that drops labels on purpose
 (``trailer remove``, ``trailer labels clear``, an import with ``--replace``, a forced relink).
 
-One small function, so that it can call the project's rotating backups (``core.backup``)
-when they exist; until then it writes its own copy with SQLite's online backup API, which
-copies a consistent snapshot even while another connection writes.
+One small function, so that the project's backups (``core.backup``) can take it over. It
+writes its own copy with SQLite's online backup API (a consistent snapshot even while another
+connection writes), checked before it counts. Its name carries the reason
+(``project-20261202-061500-remove-3.sqlite``), and on purpose it does not follow the rotating
+backups' naming: those keep the last few, and the labels of a removed trailer must not
+rotate away after a few openings of the project.
 """
 
 from __future__ import annotations
@@ -39,8 +42,11 @@ def backup_before_change(project: Project, why: str) -> Path:
         copy = sqlite3.connect(part)
         try:
             project.db.backup(copy)
+            (verdict,) = copy.execute("PRAGMA quick_check").fetchone()
         finally:
             copy.close()
+        if verdict != "ok":
+            raise sqlite3.DatabaseError(f"the copy fails SQLite's check: {verdict}")
         part.replace(target)
     except (OSError, sqlite3.Error) as exc:
         part.unlink(missing_ok=True)
