@@ -181,3 +181,15 @@ def test_an_unexpected_error_is_still_one_line(labelled, tmp_path, capsys, monke
     assert main(["relink", str(labelled), "0", str(tmp_path / "a.mp4")]) == 1
     err = capsys.readouterr().err
     assert err == "trailer: RuntimeError: something deep in a library (`trailer --debug ...` shows where)\n"
+
+
+def test_without_a_backup_nothing_is_removed_or_cleared(labelled, capsys):
+    (labelled / "backups").write_text("a file where the backup folder should be")
+    capsys.readouterr()
+    assert main(["remove", str(labelled), "0"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write a backup before changing labels" in err and err.count("\n") == 1
+    assert main(["labels", "clear", str(labelled), "0", "--annotator", "ann"]) == 1
+    with Project.open(labelled) as p:
+        assert [v.id for v in p.videos()] == [0, 1]
+    assert labels_of(labelled)[5:15, 1].all()
