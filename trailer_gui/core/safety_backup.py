@@ -49,6 +49,9 @@ def backup_before_change(project: Project, why: str) -> Path:
             raise sqlite3.DatabaseError(f"the copy fails SQLite's check: {verdict}")
         part.replace(target)
     except (OSError, sqlite3.Error) as exc:
-        part.unlink(missing_ok=True)
+        try:
+            part.unlink(missing_ok=True)
+        except OSError:
+            pass  # e.g. "backups" is not a folder: there is no part file either
         raise ProjectError(f"{target}: cannot write a backup before changing labels ({exc})") from exc
     return target
