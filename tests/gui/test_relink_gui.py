@@ -83,6 +83,7 @@ def test_locate_in_the_file_menu_relinks_the_open_trailer(make_window, demo_proj
     window = make_window(demo_project)
     assert window.select_video(2)
     assert window.actions.locate_video.isEnabled()
+    assert window.actions.locate_video in window.video_list.view.actions()  # right-click
     copy = tmp_path / "moved.mp4"
     shutil.copy(demo_project / "videos" / "demo_trailer_02.mp4", copy)
     window.relinker.ask_path = lambda video: str(copy)

@@ -42,6 +42,9 @@ class Relinker(QtCore.QObject):
         self.box: QtWidgets.QMessageBox | None = None  # the open question, if any
         # Asks for the file (a QFileDialog); tests replace it.
         self.ask_path = self._ask_path
+        view = window.video_list.view  # right-click on a trailer: Locate video…
+        view.setContextMenuPolicy(QtCore.Qt.ActionsContextMenu)
+        view.addAction(window.actions.locate_video)
 
     # ---- what to relink -----------------------------------------------------------------
     def target(self) -> int | None:
