@@ -34,8 +34,9 @@ def load(run_dir, compile=False) -> keras.Model:
         raise ModelRunError(f"{path}: missing model file")
     try:
         return keras.models.load_model(path, safe_mode=True, compile=compile)
-    except (ValueError, OSError, TypeError, KeyError) as exc:
-        raise ModelRunError(f"{path}: cannot load model ({exc})") from None
+    except Exception as exc:  # a damaged file fails in many ways (zip, h5, JSON, layer config)
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise ModelRunError(f"{path}: cannot load model ({reason})") from None
 
 
 def model_geometry(model) -> tuple[int, int, int]:

@@ -50,8 +50,9 @@ from .build import build_model, compile_model, output_names
 from .config import MONITORS, TrainConfig
 from .distribute import fix_keras_multi_worker_build, resolve_strategy
 from .errors import ModelConfigError, ModelDataError, ModelRunError, TrainingDivergedError
-from .files import (CONFIG_FILE, HISTORY_FILE, METRICS_FILE, MODEL_FILE, RUN_FILES, read_json,
-                    read_history, read_run_config, save_model_atomic, write_json_atomic)
+from .files import (CONFIG_FILE, HISTORY_FILE, METRICS_FILE, MODEL_FILE, RUN_FILES, check_run,
+                    read_history, read_json, read_run_config, save_model_atomic,
+                    write_json_atomic)
 from .losses import bce_numpy, positive_weights
 from .metrics import per_genre_metrics
 from .pipeline import sample_windows, train_dataset
@@ -137,6 +138,9 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
     previous, prev_history = None, []
     if config.init_from is not None:
         init_dir = Path(config.init_from)
+        problem = check_run(init_dir)
+        if problem is not None:
+            raise ModelRunError(problem)
         previous = read_run_config(init_dir)
         prev_history = read_history(init_dir)
         if list(previous["genres"]) != genres:

@@ -33,8 +33,15 @@ def _progress():
 
 # ---- project commands --------------------------------------------------------------------
 def _add_videos(project, paths) -> int:
+    from .core.relink import duplicate_of
+
     refused = 0
     for p in paths:
+        why = duplicate_of(project, p)
+        if why is not None:
+            print(f"trailer: skipped {p}: {why}", file=sys.stderr)
+            refused += 1
+            continue
         try:
             v = project.add_video(p)
             print(f"added {v.id}: {v.path.name} ({v.frames} frames, {v.fps:g} fps, {v.width}x{v.height})")
@@ -60,11 +67,14 @@ def cmd_info(args):
     project = _open(args.project)
     genres = project.genre_names()
     videos = []
+    from .core.relink import availability
+
     for v in project.videos():
         videos.append({
             "id": v.id, "path": str(v.path), "frames": v.frames, "fps": v.fps,
             "width": v.width, "height": v.height, "has_audio": bool(v.has_audio),
             "labelled_frames": project.labelled_frames(v.id),
+            "problem": availability(v),  # "" or e.g. "file not found" (see trailer relink)
         })
     if args.json:
         print(json.dumps({"project": str(project.folder), "genres": genres, "videos": videos}, indent=1))
@@ -78,7 +88,8 @@ def cmd_info(args):
         counts = " ".join(f"{g}:{n}" for g, n in v["labelled_frames"].items() if n)
         print(f"  {v['id']:>3}  {Path(v['path']).name:<{width}}  {v['frames']:>6} frames "
               f"{v['fps']:>6.2f} fps  {v['width']}x{v['height']}{'  sound' if v['has_audio'] else ''}"
-              f"  {counts or 'unlabelled'}")
+              f"  {counts or 'unlabelled'}"
+              + (f"  [{v['problem'].upper()}: trailer relink]" if v["problem"] else ""))
     return 0
 
 
@@ -92,30 +103,44 @@ def cmd_demo(args):
     return 0
 
 
+def _warn(line: str) -> None:
+    print(f"trailer: warning: {line}", file=sys.stderr)
+
+
 def cmd_export(args):
     from .core.export import ExportSettings, export_dataset, parse_size
+    from .core.training import export_settings
 
     project = _open(args.project)
     from .cli_annotators import label_spec
 
-    settings = ExportSettings(parse_size(args.size), args.stride, label_spec(args, project))
-    report = export_dataset(project, settings, ids=args.ids, progress=_progress())
+    # Without --size/--stride: the project's settings (`trailer config`), as training uses.
+    stored = export_settings(project)
+    size = parse_size(args.size) if args.size else stored.size
+    stride = args.stride if args.stride is not None else stored.stride
+    settings = ExportSettings(size, stride, label_spec(args, project))
+    report = export_dataset(project, settings, ids=args.ids, progress=_progress(), warn=_warn)
     print(report.summary())
     return 0
 
 
 def cmd_labels(args):
-    from .core.labels_io import read_labels, write_labels
+    from .core.labels_io import clear_labels, import_labels, write_labels
 
     project = _open(args.project)
     video = project.video(args.id)
-    genres = project.genre_names()
+    who = args.annotator or project.annotator
     if args.action == "import":
-        labels = read_labels(args.file, video.frames, genres)
-        project.save_labels(video.id, labels, annotator=args.annotator)
-        print(f"imported {int(labels.any(axis=1).sum())} labelled frames into video {video.id}")
+        result = import_labels(project, video.id, args.file, annotator=args.annotator,
+                               replace=args.replace)
+        print(f"imported {result.labelled} labelled frames into video {video.id} ({who})"
+              + (f", replacing {result.before}" if result.before else ""))
+    elif args.action == "clear":
+        result = clear_labels(project, video.id, annotator=args.annotator)
+        print(f"cleared {result.before} labelled frames of video {video.id} ({who})"
+              + (f"; backup: {result.backup}" if result.backup else ""))
     else:
-        write_labels(args.file, project.load_labels(video.id, args.annotator), genres)
+        write_labels(args.file, project.load_labels(video.id, args.annotator), project.genre_names())
         print(f"wrote {args.file}")
     return 0
 
@@ -154,8 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="write dataset/scene_{id}.npy and category_{id}.npy")
     p.add_argument("project")
-    p.add_argument("--size", default="64", help="64 or ROWSxCOLS (default 64)")
-    p.add_argument("--stride", type=int, default=1, help="take every Nth source frame")
+    p.add_argument("--size", help="64 or ROWSxCOLS (default: the project's size, see "
+                   "`trailer config`; 64 before any)")
+    p.add_argument("--stride", type=int, help="take every Nth source frame (default: the project's)")
     p.add_argument("--ids", type=int, nargs="+", metavar="ID")
     from .cli_annotators import add_label_source_options
 
@@ -164,12 +190,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("labels", help="import or export one video's labels (.npy or .csv)")
     lsub = p.add_subparsers(dest="action", required=True)
-    for action, text in (("import", "read labels from FILE"), ("export", "write labels to FILE")):
+    for action, text in (("import", "replace the labels with those of FILE"),
+                         ("export", "write labels to FILE"),
+                         ("clear", "remove the labels (a backup is kept in backups/)")):
         q = lsub.add_parser(action, help=text)
         q.add_argument("project")
         q.add_argument("id", type=int)
-        q.add_argument("file")
+        if action != "clear":
+            q.add_argument("file")
         q.add_argument("--annotator", help="whose labels (default: the project's annotator)")
+        if action == "import":
+            q.add_argument("--replace", action="store_true",
+                           help="accept a file without labels: clears the trailer's labels")
         q.set_defaults(func=cmd_labels)
 
     from . import cli_model
@@ -184,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_safety
 
     cli_safety.add_commands(sub)
+    from . import cli_videos
+
+    cli_videos.add_commands(sub)
     return parser
 
 
@@ -205,6 +240,13 @@ def main(argv=None) -> int:
         if args.debug:
             raise
         print(f"trailer: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug, or a library's own error: still one line, no traceback
+        if args.debug:
+            raise
+        reason = " ".join(str(exc).split())[:300]
+        print(f"trailer: {type(exc).__name__}: {reason} (`trailer --debug ...` shows where)",
+              file=sys.stderr)
         return 1
 
 

@@ -54,7 +54,7 @@ def cmd_train(args):
     overrides = {"epochs": args.epochs, "window": args.window, "batch": args.batch, "lr": args.lr,
                  "seed": args.seed, "strategy": args.strategy, "precision": args.precision}
     result = train_project(project, overrides, init_from=args.from_run, resume=args.resume,
-                           ids=args.ids, listener=_print_event, progress=_progress())
+                           ids=args.ids, listener=_print_event, progress=_progress(), warn=_warn)
     state = "stopped" if result.stopped else "finished"
     if not (result.run_dir / "model.keras").is_file() and args.strategy == "multiworker":
         print(f"training {state}: this worker's part is done; the chief wrote the run")
@@ -68,11 +68,17 @@ def cmd_predict(args):
     from .core.training import find_run, predict_project
 
     project = _open(args.project)
-    run = find_run(project, args.model)
-    written = predict_project(project, run.name, ids=args.ids, progress=_progress(), raw=args.raw)
+    run = find_run(project, args.model, warn=_warn)
+    written = predict_project(project, run.name, ids=args.ids, progress=_progress(), raw=args.raw,
+                              warn=_warn)
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def _warn(line: str) -> None:
+    """A video left out or a run skipped: the command goes on with the rest."""
+    print(f"trailer: warning: {line}", file=sys.stderr, flush=True)
 
 
 def _quiet_tensorflow() -> None:
@@ -140,7 +146,7 @@ def cmd_eval(args):
     from .core.training import evaluate_project_report, find_run
 
     project = _open(args.project)
-    run = find_run(project, args.model)
+    run = find_run(project, args.model, warn=_warn)
     report, ids = evaluate_project_report(project, run.name, raw=args.raw)
     if args.json:
         # Undefined metrics (no positives) are NaN; JSON has no NaN, so they become null.
@@ -199,14 +205,14 @@ def add_commands(sub) -> None:
                                        "labels_{id}.npy (decoded segments) with a trained model")
     p.add_argument("project")
     p.add_argument("--ids", type=int, nargs="+", metavar="ID")
-    p.add_argument("--model", metavar="RUN", help="a run under models/ (default: the latest)")
+    p.add_argument("--model", metavar="RUN", help="a run under models/ (default: the latest readable)")
     p.add_argument("--raw", action="store_true",
                    help="probabilities only: no decoded labels_{id}.npy beside them")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("eval", help="per-genre metrics on labelled trailers not trained on")
     p.add_argument("project")
-    p.add_argument("--model", metavar="RUN", help="a run under models/ (default: the latest)")
+    p.add_argument("--model", metavar="RUN", help="a run under models/ (default: the latest readable)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--raw", action="store_true",
                    help="score the probabilities thresholded at 0.5, not the run's decoded segments")

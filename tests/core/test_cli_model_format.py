@@ -47,7 +47,7 @@ def test_eval_json_writes_null_not_nan_for_undefined_values(monkeypatch, capsys)
         return report, [6, 7]
 
     monkeypatch.setattr(cli_model, "_open", lambda path: object())
-    monkeypatch.setattr(training, "find_run", lambda project, name: types.SimpleNamespace(name="run-1"))
+    monkeypatch.setattr(training, "find_run", lambda project, name, **kw: types.SimpleNamespace(name="run-1"))
     monkeypatch.setattr(training, "evaluate_project_report", fake_report)
     args = types.SimpleNamespace(project="p", model=None, json=True, raw=False)
     assert cli_model.cmd_eval(args) == 0

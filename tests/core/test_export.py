@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from trailer_gui.core.errors import Cancelled, TrailerError, VideoChanged
+from trailer_gui.core.errors import Cancelled, TrailerError
 from trailer_gui.core.export import ExportSettings, export_dataset, parse_size
 from trailer_gui.core.progress import Progress
 
@@ -140,12 +140,17 @@ def test_cancel_keeps_trailers_already_finished(project_with_videos):
     assert export_dataset(proj, ExportSettings(size=(8, 8))).written == [1]
 
 
-def test_a_replaced_video_is_refused_before_writing(project_with_videos):
+def test_a_replaced_video_is_left_out_with_a_warning_and_the_rest_exported(project_with_videos):
     proj = project_with_videos
     write_mp4v(proj.video(1).path, frames=25)
-    with pytest.raises(VideoChanged, match="b.mp4"):
-        export_dataset(proj, ExportSettings(size=(8, 8)))
-    assert not list((proj.folder / "dataset").glob("*.npy"))
+    heard = []
+    report = export_dataset(proj, ExportSettings(size=(8, 8)), warn=heard.append)
+    assert report.written == [0] and report.left_out == [1]
+    assert len(heard) == 1 and "video 1" in heard[0] and "b.mp4" in heard[0] and "changed" in heard[0]
+    assert "1 left out" in report.summary()
+    out = proj.folder / "dataset"
+    assert sorted(p.name for p in out.glob("*.npy")) == ["category_0.npy", "scene_0.npy"]
+    assert [t["id"] for t in json.loads((out / "manifest.json").read_text())["trailers"]] == [0]
 
 
 def test_unknown_ids_are_refused(project_with_videos):

@@ -55,7 +55,7 @@ def test_training_uses_the_stored_augmentation_settings(project, monkeypatch):
     from trailer_gui.core import training
 
     seen = {}
-    monkeypatch.setattr(training, "ensure_exported", lambda project, progress=None: None)
+    monkeypatch.setattr(training, "ensure_exported", lambda project, progress=None, warn=None: None)
     monkeypatch.setattr(model.train, "train", lambda data, out, config, **kw: seen.setdefault("c", config))
     set_config(project, "mix", "0")
     set_config(project, "augment", "0.5")

@@ -109,7 +109,7 @@ def test_cancel_leaves_no_half_written_files_and_the_gui_stays_responsive(
     qtbot.waitUntil(lambda: window.export_dialog is None)
 
 
-def test_an_export_error_shows_a_message_and_the_app_goes_on(make_window, demo_project, qtbot):
+def test_a_missing_video_is_named_and_the_others_exported(make_window, demo_project, qtbot):
     window = make_window(demo_project)
     (demo_project / "videos" / "demo_trailer_01.mp4").unlink()
     dialog = open_export(window)
@@ -117,8 +117,11 @@ def test_an_export_error_shows_a_message_and_the_app_goes_on(make_window, demo_p
         pass
     [box] = messages(window)
     assert "demo_trailer_01.mp4" in box.text() and "file not found" in box.text()
+    assert "Locate video" in box.text()
     box.close()
-    assert "failed" in dialog.status.text()
+    assert "1 left out" in dialog.status.text()
+    assert (demo_project / "dataset" / "scene_0.npy").is_file()
+    assert not (demo_project / "dataset" / "scene_1.npy").exists()
     assert dialog.export_button.isEnabled()
     dialog.reject()
     assert window.select_video(2)
@@ -145,3 +148,29 @@ def test_export_and_model_jobs_do_not_run_at_once(make_window, demo_project, qtb
         assert "model job is running" in window.statusBar().currentMessage()
     finally:
         window.model_ctl.job = None
+
+
+def test_a_full_disk_is_a_message_and_the_window_stays(make_window, demo_project, qtbot, monkeypatch):
+    """On a full disk the export used to die of SIGBUS, taking the window with it."""
+    import errno
+    import os
+
+    window = make_window(demo_project)
+    real = os.posix_fallocate
+
+    def full_for_trailer_1(fd, offset, length):
+        if "scene_1.npy" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(fd, offset, length)
+
+    monkeypatch.setattr(os, "posix_fallocate", full_for_trailer_1)
+    dialog = open_export(window)
+    with qtbot.waitSignal(dialog.start().sigDone, timeout=20_000):
+        pass
+    [box] = messages(window)
+    assert "scene_1.npy: not enough disk space" in box.text() and "MB needed" in box.text()
+    assert not box.detailedText()  # a message, not a traceback
+    box.close()
+    assert leftovers(demo_project) == ["scene_0.npy"]  # finished work kept, no .part
+    assert window.isVisible() and window.select_video(1)
+    dialog.reject()

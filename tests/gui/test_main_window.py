@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 
 from trailer_gui.core.store import Project
 
+from ..core.conftest import write_mp4v
 from .conftest import messages, wait_shown
 
 GENRES = ["comedy", "action", "horror", "thriller", "musical", "other"]
@@ -93,7 +94,7 @@ def test_a_bad_project_folder_gives_a_message_and_the_app_goes_on(make_window, t
 def test_a_missing_video_file_gives_a_message_naming_it(make_window, demo_project):
     (demo_project / "videos" / "demo_trailer_02.mp4").unlink()
     window = make_window(demo_project)
-    assert window.video_list.row(2).problem == "file not found"
+    assert window.video_list.row(2).problem == "file not found: File ▸ Locate video…"
     assert not window.select_video(2)
     [box] = messages(window)
     assert "demo_trailer_02.mp4" in box.text() and "file not found" in box.text()
@@ -308,8 +309,7 @@ def test_dropping_a_bad_and_a_good_video(make_window, demo_project, qtbot, tmp_p
     window = make_window(demo_project)
     bad = tmp_path / "notes.mp4"
     bad.write_text("this is not a video, just text renamed .mp4\n" * 20)
-    good = tmp_path / "good.mp4"
-    shutil.copy(demo_project / "videos" / "demo_trailer_01.mp4", good)
+    good = write_mp4v(tmp_path / "good.mp4", frames=12)  # a new video (a copy would be refused)
 
     mime = QtCore.QMimeData()
     mime.setUrls([QtCore.QUrl.fromLocalFile(str(bad)), QtCore.QUrl.fromLocalFile(str(good))])
@@ -326,6 +326,18 @@ def test_dropping_a_bad_and_a_good_video(make_window, demo_project, qtbot, tmp_p
     [box] = messages(window)
     assert "notes.mp4" in box.text() and "not a video file" in box.text()
     assert "good.mp4" not in box.text()
+    box.close()
+
+
+def test_adding_a_copy_of_a_trailer_is_refused_naming_it(make_window, demo_project, qtbot, tmp_path):
+    window = make_window(demo_project)
+    copy = tmp_path / "copy.mp4"
+    shutil.copy(demo_project / "videos" / "demo_trailer_01.mp4", copy)
+    window.add_video_files([copy])
+    qtbot.waitUntil(lambda: window._add_task is None, timeout=10_000)
+    assert window.video_list.ids() == [0, 1, 2]
+    [box] = messages(window)
+    assert "copy.mp4: the same file as video 1 (demo_trailer_01.mp4)" in box.text()
     box.close()
 
 

@@ -9,6 +9,22 @@ target only when complete: peak memory does not grow with trailer length, and a 
 failed export leaves no half-written file. A trailer whose video, settings and labels did not
 change since the last export is skipped; when only its labels changed, only its category file
 is rewritten.
+
+Nothing is destroyed before its replacement is complete:
+
+* Each scene file's full size is reserved (``posix_fallocate``) before a frame is written
+  through the memory map. Without it a full disk surfaces as SIGBUS on the first page the
+  file system cannot back, killing the process (the app's window vanishes); with it, it is
+  an ENOSPC error naming the file and the space needed, and the temporary file goes.
+* Exporting with other settings (size, stride, genres, label source) replaces each trailer's
+  files one by one. Until the export completes the manifest keeps describing the previous
+  export (the trailers not yet replaced) and lists the finished new ones under ``"pending"``,
+  so a failed or cancelled export leaves a consistent, trainable dataset and the next
+  export at the new settings continues where this one stopped. Files that no longer fit are
+  removed only after the new manifest is in place.
+* The manifest only ever lists trailers whose two files exist.
+* A video that is missing or was replaced on disk is left out with a warning naming it
+  (``ExportReport.unavailable``); when its earlier export still fits, that export is used.
 """
 
 from __future__ import annotations
@@ -19,15 +35,17 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-from .errors import Cancelled, DatasetError, TrailerError
+from .errors import Cancelled, DatasetError, TrailerError, VideoError
 from .label_sources import canonical_spec, resolve_labels
 from .progress import Progress
 from .shots import detector_for_export, store_export_cuts
-from .store import Project, Video, atomic_save_npy, atomic_write_bytes
+from .safe_files import (NO_SPACE, disk_full_error, reserve_space, save_npy_temp, temp_name,
+                         write_bytes_or_explain)
+from .store import Project, Video
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -74,13 +92,20 @@ class ExportReport:
     written: list[int] = field(default_factory=list)  # scene and category written
     relabelled: list[int] = field(default_factory=list)  # only the category rewritten
     skipped: list[int] = field(default_factory=list)  # unchanged
+    # Videos whose file is missing or was replaced: one line each, naming the video. Those
+    # in ``left_out`` are not in the dataset; the others kept their earlier export.
+    unavailable: list[str] = field(default_factory=list)
+    left_out: list[int] = field(default_factory=list)
     seconds: float = 0.0
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{len(self.written)} exported, {len(self.relabelled)} labels updated, "
             f"{len(self.skipped)} unchanged -> {self.folder} ({self.seconds:.1f} s)"
         )
+        if self.left_out:
+            text += f"; {len(self.left_out)} left out (video unavailable)"
+        return text
 
 
 def dataset_dir(project: Project) -> Path:
@@ -129,12 +154,34 @@ def category_array(labels: np.ndarray, stride: int) -> np.ndarray:
     return np.ascontiguousarray(sampled.T[:, None, :, None])
 
 
+def _spec(manifest: dict) -> dict | None:
+    """What makes two exports interchangeable: frame size, stride, genres, label source."""
+    if not manifest or "size" not in manifest:
+        return None
+    return {k: manifest.get(k) for k in ("size", "stride", "genres", "annotator")}
+
+
+def _entries(manifest: dict | None) -> dict[int, dict]:
+    return {int(t["id"]): t for t in (manifest or {}).get("trailers", [])}
+
+
+def _unavailable(project: Project, video: Video) -> VideoError | None:
+    try:
+        project.check_video(video)
+    except VideoError as exc:
+        return exc
+    return None
+
+
 def export_dataset(
     project: Project,
     settings: ExportSettings = ExportSettings(),
     ids: Sequence[int] | None = None,
     progress: Progress | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> ExportReport:
+    """Export ``ids`` (default: every video). ``warn(line)`` hears of each unavailable video
+    (also in the report)."""
     progress = progress or Progress()
     started = time.monotonic()
     out = dataset_dir(project)
@@ -143,7 +190,8 @@ def export_dataset(
     genres = project.genre_names()
     annotator = canonical_spec(settings.annotator, project.annotator)  # the label source spec
     rows, cols = settings.size
-    videos = project.videos()
+    all_videos = project.videos()
+    videos = all_videos
     if ids is not None:
         known = {v.id for v in videos}
         missing = sorted(set(ids) - known)
@@ -155,37 +203,47 @@ def export_dataset(
         old = read_manifest(out) or {}
     except DatasetError:
         old = {}  # an unreadable manifest only costs a full re-export
-    same_format = (
-        old.get("size") == [rows, cols]
-        and old.get("stride") == settings.stride
-        and old.get("genres") == genres
-    )
-    entries: dict[int, dict] = {}
-    if same_format:
-        entries = {int(t["id"]): t for t in old.get("trailers", [])}
-        if old.get("annotator") != annotator:
-            # Another label source: scenes stay valid (the label keys include the source, so
-            # categories are rewritten); trailers not exported now would keep the old
-            # source's labels, so they leave the dataset rather than mix sources.
-            now = {v.id for v in videos}
-            entries = {k: e for k, e in entries.items() if k in now}
-            _remove_stale_exports(out, keep=now)
+    spec = {"size": [rows, cols], "stride": settings.stride, "genres": genres, "annotator": annotator}
+    in_project = {v.id for v in all_videos}
+    # `done`: this spec's trailers (what the manifest lists when the export completes).
+    # `previous`: another spec's trailers, listed until their files are replaced.
+    manifest = _Manifest(out, spec, in_project)
+    if _spec(old) == spec:
+        manifest.done = _entries(old)
     else:
-        _remove_stale_exports(out, keep=set())
+        manifest.previous_spec, manifest.previous = _spec(old), _entries(old)
+        pending = old.get("pending") or {}
+        if _spec(pending) == spec:  # an earlier export at these settings that did not finish
+            manifest.done = _entries(pending)
+    report = ExportReport(out)
 
     # Decide what each video needs before decoding anything, so progress has a true total.
     plan = []
     for video in videos:
-        project.check_video(video)
         labels = resolve_labels(project, video.id, annotator)
         scene_key = _digest(video.fingerprint, [rows, cols], settings.stride)
         label_key = _digest(genres, settings.stride, labels.tobytes(), list(labels.shape), annotator)
-        prev = entries.get(video.id, {})
+        prev = manifest.done.get(video.id) or manifest.previous.get(video.id) or {}
         scene_ok = prev.get("scene_key") == scene_key and (out / f"scene_{video.id}.npy").is_file()
-        label_ok = prev.get("label_key") == label_key and (out / f"category_{video.id}.npy").is_file()
+        label_ok = (prev.get("label_key") == label_key and video.id in manifest.done
+                    and (out / f"category_{video.id}.npy").is_file())
+        problem = _unavailable(project, video)
+        if problem is not None:
+            if not scene_ok:
+                report.left_out.append(video.id)
+                line = (f"video {video.id} left out of the export: {problem}"
+                        " (trailer relink, or Locate… in the app, points it at its file)")
+                report.unavailable.append(line)
+                if warn:
+                    warn(line)
+                continue
+            # Its frames were exported from the video the labels belong to: still usable.
+            line = f"video {video.id}: {problem}; its earlier export is used"
+            report.unavailable.append(line)
+            if warn:
+                warn(line)
         plan.append((video, labels, scene_key, label_key, scene_ok, label_ok))
 
-    report = ExportReport(out)
     total = sum(len(source_indices(v, settings.stride)) for v, *_, ok, _l in plan if not ok)
     done = 0
     progress.update(0, total, "Exporting")
@@ -193,28 +251,95 @@ def export_dataset(
         if scene_ok and label_ok:
             report.skipped.append(video.id)
             # Cuts may have been detected since (trailer shots, or an export at another size).
-            entries[video.id]["cuts"] = exported_cuts(project.cuts(video.id), settings.stride,
-                                                      entries[video.id]["frames"])
+            entry = manifest.done[video.id]
+            entry["cuts"] = exported_cuts(project.cuts(video.id), settings.stride, entry["frames"])
             continue
-        if not scene_ok:
-            def step(n, _base=done):
-                progress.update(_base + n, total, f"Exporting {video.name}")
+        temps: list[tuple[Path, Path]] = []  # (finished temporary file, its target)
+        try:
+            if not scene_ok:
+                def step(n, _base=done):
+                    progress.update(_base + n, total, f"Exporting {video.name}")
 
-            # Shot cuts for a video that has none yet: from the frames decoded here anyway.
-            shots = detector_for_export(project, video, settings.stride, (rows, cols))
-            _write_scene(video, out / f"scene_{video.id}.npy", (rows, cols), settings.stride, step,
-                         shots.feed if shots else None)
-            store_export_cuts(project, video, shots)
-            done += len(source_indices(video, settings.stride))
-        atomic_save_npy(out / f"category_{video.id}.npy", category_array(labels, settings.stride))
+                # Shot cuts for a video that has none yet: from the frames decoded here anyway.
+                shots = detector_for_export(project, video, settings.stride, (rows, cols))
+                target = out / f"scene_{video.id}.npy"
+                temps.append((_write_scene(video, target, (rows, cols), settings.stride, step,
+                                           shots.feed if shots else None), target))
+                store_export_cuts(project, video, shots)
+                done += len(source_indices(video, settings.stride))
+            target = out / f"category_{video.id}.npy"
+            temps.append((save_npy_temp(target, category_array(labels, settings.stride)), target))
+            # Stop listing the trailer before its files change under the manifest's feet.
+            if manifest.forget(video.id, scene_changes=not scene_ok):
+                manifest.write()
+            for tmp, target in temps:
+                os.replace(tmp, target)
+        except BaseException:
+            for tmp, _target in temps:  # cancelled, a decoder error, a full disk
+                tmp.unlink(missing_ok=True)
+            raise
         (report.written if not scene_ok else report.relabelled).append(video.id)
-        entries[video.id] = _entry(project, video, labels, settings, scene_key, label_key)
+        manifest.done[video.id] = _entry(project, video, labels, settings, scene_key, label_key)
         # The manifest follows each finished trailer, so a later cancel keeps finished work.
-        _write_manifest(out, genres, (rows, cols), settings.stride, annotator, entries)
-    _write_manifest(out, genres, (rows, cols), settings.stride, annotator, entries)
+        manifest.write()
+    manifest.previous_spec, manifest.previous = None, {}  # complete: only this spec now
+    manifest.write()
+    _remove_stale_exports(out, keep=set(manifest.done) & in_project)
     progress.update(total, total, "Exported")
     report.seconds = time.monotonic() - started
     return report
+
+
+class _Manifest:
+    """The manifest being written during an export (see the module doc)."""
+
+    def __init__(self, out: Path, spec: dict, in_project: set[int]):
+        self.out, self.spec, self.in_project = out, spec, in_project
+        self.done: dict[int, dict] = {}
+        self.previous_spec: dict | None = None
+        self.previous: dict[int, dict] = {}
+
+    def forget(self, video_id: int, scene_changes: bool) -> bool:
+        """Drop a trailer whose files are about to be replaced from the listings they would
+        no longer match; True if the manifest on disk must follow."""
+        changed = self.previous.pop(video_id, None) is not None
+        if scene_changes:  # its frame count may change: unlist it until the new files are in
+            changed = self.done.pop(video_id, None) is not None or changed
+        return changed
+
+    def _listed(self, entries: dict[int, dict]) -> list[dict]:
+        return [entries[k] for k in sorted(entries)
+                if k in self.in_project
+                and (self.out / f"scene_{k}.npy").is_file()
+                and (self.out / f"category_{k}.npy").is_file()]
+
+    def write(self) -> None:
+        created = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        if self.previous_spec and self._listed(self.previous):
+            doc = {"version": MANIFEST_VERSION, **self.previous_spec, "created": created,
+                   "trailers": self._listed(self.previous),
+                   "pending": {**self.spec, "trailers": self._listed(self.done)}}
+        else:
+            doc = {"version": MANIFEST_VERSION, **self.spec, "created": created,
+                   "trailers": self._listed(self.done)}
+        write_bytes_or_explain(self.out / MANIFEST, json.dumps(doc, indent=1).encode())
+
+
+def forget_exported(project: Project, video_id: int) -> None:
+    """A trailer left the project: unlist it from the manifest (and its pending part), then
+    delete its files, so training never reads a trailer that is gone."""
+    out = dataset_dir(project)
+    try:
+        manifest = read_manifest(out)
+    except DatasetError:
+        manifest = None
+    if manifest:
+        for part in (manifest, manifest.get("pending") or {}):
+            if "trailers" in part:
+                part["trailers"] = [t for t in part["trailers"] if int(t["id"]) != int(video_id)]
+        write_bytes_or_explain(out / MANIFEST, json.dumps(manifest, indent=1).encode())
+    for name in (f"scene_{video_id}.npy", f"category_{video_id}.npy"):
+        (out / name).unlink(missing_ok=True)
 
 
 def exported_cuts(cuts, stride: int, frames: int) -> list[int]:
@@ -241,34 +366,25 @@ def _entry(project, video, labels, settings, scene_key, label_key) -> dict:
     }
 
 
-def _write_manifest(out, genres, size, stride, annotator, entries) -> None:
-    manifest = {
-        "version": MANIFEST_VERSION,
-        "genres": genres,
-        "size": list(size),
-        "stride": stride,
-        "annotator": annotator,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "trailers": [entries[k] for k in sorted(entries)],
-    }
-    atomic_write_bytes(out / MANIFEST, json.dumps(manifest, indent=1).encode())
-
-
-def _temp_name(target: Path) -> Path:
-    return target.with_name(f".{target.name}.part{os.getpid()}")
-
-
-def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=None) -> None:
-    """Decode, resize and stream frames into a memory-mapped .npy, then rename it in place.
-    ``on_frame(rgb)`` (optional) sees each exported frame, e.g. a shot detector."""
+def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=None) -> Path:
+    """Decode, resize and stream frames into a memory-mapped .npy temporary file beside
+    ``target``; returns it complete (the caller renames it into place). ``on_frame(rgb)``
+    (optional) sees each exported frame, e.g. a shot detector."""
     from .video import VideoReader
 
     indices = source_indices(video, stride)
-    tmp = _temp_name(target)
+    tmp = temp_name(target)
+    scene = None
     try:
-        scene = np.lib.format.open_memmap(
-            tmp, mode="w+", dtype=np.uint8, shape=(len(indices), 3, *size)
-        )
+        try:
+            scene = np.lib.format.open_memmap(
+                tmp, mode="w+", dtype=np.uint8, shape=(len(indices), 3, *size)
+            )
+        except OSError as exc:
+            if exc.errno in NO_SPACE:
+                raise disk_full_error(target, len(indices) * 3 * size[0] * size[1], exc) from exc
+            raise
+        reserve_space(tmp, target)
         written = 0
         with VideoReader(video.path) as reader:
             for k, frame in enumerate(reader.iter_frames(0, video.frames, stride, size=size)):
@@ -283,13 +399,14 @@ def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=N
                 f"{video.path}: decoded {written} frames, expected {len(indices)}"
             )
         scene.flush()
-        del scene
-        os.replace(tmp, target)
         step(written)
+        return tmp
     except BaseException:
         # Cancelled, a decoder error, a full disk: no half-written file stays behind.
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        del scene  # unmap (the file stays, complete, when returned)
 
 
 def _remove_leftover_temps(out: Path) -> None:
@@ -299,7 +416,8 @@ def _remove_leftover_temps(out: Path) -> None:
 
 
 def _remove_stale_exports(out: Path, keep: set[int]) -> None:
-    """The format (size, stride, genres) or label source changed: older files no longer match."""
+    """After a complete export: files the manifest does not list (another size, stride,
+    genres or label source; a video removed) no longer match anything."""
     for path in list(out.glob("scene_*.npy")) + list(out.glob("category_*.npy")):
         try:
             vid = int(path.stem.split("_", 1)[1])

@@ -1,7 +1,13 @@
 """Labels in and out of a project: the seed's category npy, or CSV segments.
 
 CSV rows are ``genre,start_frame,end_frame`` with the end exclusive and the genre by name,
-under a header line. Round trips are exact.
+under a header line. Round trips are exact. Files saved by spreadsheets import as they are:
+a UTF-8 byte-order mark, CRLF line ends and ``;`` separators (locales with a decimal comma).
+
+Importing *replaces* a trailer's labels, so :func:`import_labels` refuses a file without a
+single label (empty, header only, all zeros): that is almost always the wrong file, and it
+would erase hours of work. ``replace=True`` (``--replace``) or :func:`clear_labels` says so
+on purpose; both keep a backup of the database first.
 """
 
 from __future__ import annotations
@@ -12,9 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from dataclasses import dataclass
+
 from . import runs
 from .errors import LabelFormatError
-from .store import atomic_write_bytes
+from .store import Project, atomic_write_bytes
 
 CSV_HEADER = ["genre", "start_frame", "end_frame"]
 
@@ -58,14 +66,27 @@ def _read_npy(path: Path, frames: int, genres: list[str]) -> np.ndarray:
     return np.ascontiguousarray(values.T.astype(bool))
 
 
+def _csv_delimiter(text: str) -> str:
+    """``,`` unless the first non-blank line only splits on ``;`` (spreadsheets in locales
+    with a decimal comma save CSV that way)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return ";" if ";" in first and "," not in first else ","
+
+
 def _read_csv(path: Path, frames: int, genres: list[str]) -> np.ndarray:
     labels = np.zeros((frames, len(genres)), dtype=bool)
     try:
-        text = path.read_text()
+        # utf-8-sig drops the byte-order mark spreadsheets write; newline="" lets the csv
+        # module see CRLF line ends as line ends, not as part of the last cell.
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise LabelFormatError(f"{path}: unreadable ({exc})") from exc
-    for lineno, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if not row or (lineno == 1 and [c.strip().lower() for c in row] == CSV_HEADER):
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_csv_delimiter(text))
+    for lineno, row in enumerate(reader, start=1):
+        if not any(c.strip() for c in row) or (
+            lineno == 1 and [c.strip().lower() for c in row] == CSV_HEADER
+        ):
             continue
         where = f"{path}:{lineno}"
         if len(row) != 3:
@@ -103,3 +124,54 @@ def write_labels(path: str | Path, labels: np.ndarray, genres: list[str]) -> Non
         atomic_write_bytes(path, out.getvalue().encode())
     else:
         raise LabelFormatError(f"{path}: unknown label format (use .npy or .csv)")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    labelled: int  # frames with at least one genre, after the import
+    before: int  # the same, before it
+    backup: Path | None  # the database copy taken first (only when labels were dropped)
+
+
+def _labelled(labels: np.ndarray) -> int:
+    return int(np.asarray(labels).any(axis=1).sum())
+
+
+def import_labels(project: Project, video_id: int, path: str | Path,
+                  annotator: str | None = None, replace: bool = False) -> ImportResult:
+    """Replace one annotator's labels of a video with those of a file.
+
+    A file with no label at all is refused (LabelFormatError naming the file, and how many
+    labelled frames are kept) unless ``replace``; then a backup is taken first."""
+    video = project.video(video_id)
+    labels = read_labels(path, video.frames, project.genre_names())
+    before = _labelled(project.load_labels(video.id, annotator))
+    backup = None
+    if not labels.any():
+        if not replace:
+            kept = (f"the trailer's {before} labelled frames are kept" if before
+                    else "nothing was changed")
+            raise LabelFormatError(
+                f"{path}: no labels in this file (empty, header only or all zeros); {kept}."
+                " Import it with --replace, or use `trailer labels clear`, to clear them"
+            )
+        if before:
+            from .safety_backup import backup_before_change
+
+            backup = backup_before_change(project, f"import-{video.id}")
+    project.save_labels(video.id, labels, annotator=annotator)
+    return ImportResult(_labelled(labels), before, backup)
+
+
+def clear_labels(project: Project, video_id: int, annotator: str | None = None) -> ImportResult:
+    """Remove one annotator's labels of a video, after a backup of the database."""
+    video = project.video(video_id)
+    names = project.genre_names()
+    before = _labelled(project.load_labels(video.id, annotator))
+    backup = None
+    if before:
+        from .safety_backup import backup_before_change
+
+        backup = backup_before_change(project, f"clear-{video.id}")
+        project.save_labels(video.id, np.zeros((video.frames, len(names)), bool), annotator=annotator)
+    return ImportResult(0, before, backup)

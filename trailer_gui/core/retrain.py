@@ -89,6 +89,8 @@ class JobResult:
     metrics: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)  # stage -> seconds
     label_source: str = ""
+    # One line each: videos left out (missing or replaced files), unreadable runs skipped.
+    warnings: list[str] = field(default_factory=list)
 
 
 def _noop(event: dict) -> None:
@@ -107,19 +109,34 @@ def label_source(project: Project, annotator: str | None) -> str:
     return annotator or project.annotator
 
 
-def export_for_training(project: Project, annotator: str | None, progress: Progress):
+class Warnings:
+    """Collects a job's warnings (each once) and tells the listener as they come, so the
+    GUI can name a left-out video while training is still running."""
+
+    def __init__(self, listener: Listener):
+        self.lines: list[str] = []
+        self._listener = listener
+
+    def __call__(self, line: str) -> None:
+        if line not in self.lines:
+            self.lines.append(line)
+            self._listener({"event": "warning", "message": line})
+
+
+def export_for_training(project: Project, annotator: str | None, progress: Progress,
+                        warn: Callable[[str], None] | None = None):
     settings = dataclasses.replace(T.export_settings(project),
                                    annotator=label_source(project, annotator))
-    return export_dataset(project, settings, progress=progress)
+    return export_dataset(project, settings, progress=progress, warn=warn)
 
 
-def resumable_run(project: Project) -> str | None:
-    """The latest run if training can continue from it (same genres and frame size as the
-    export would make now), else None (a new model is trained)."""
-    runs = T.list_runs(project)
-    if not runs:
+def resumable_run(project: Project, warn: Callable[[str], None] | None = None) -> str | None:
+    """The newest readable run if training can continue from it (same genres and frame size
+    as the export would make now), else None (a new model is trained). Unreadable newer runs
+    are named to ``warn`` and skipped."""
+    run = T.newest_readable_run(project, warn)
+    if run is None:
         return None
-    run = runs[-1]
     try:
         config = json.loads((run.folder / "config.json").read_text())
     except (OSError, ValueError):
@@ -130,9 +147,9 @@ def resumable_run(project: Project) -> str | None:
     return run.name
 
 
-def _train(project, progress, overrides, init_from, listener):
+def _train(project, progress, overrides, init_from, listener, warn=None):
     result = T.train_project(project, overrides or {}, init_from=init_from, listener=listener,
-                             stop=StopFlag(progress), progress=progress)
+                             stop=StopFlag(progress), progress=progress, warn=warn)
     return result
 
 
@@ -142,27 +159,28 @@ def train_job(progress: Progress, folder: Path, annotator: str | None = None,
     """Export what changed, then train a new run (from the latest one with ``resume``)."""
     be_nice_to_the_gui()
     project = Project.open(folder)
+    warn = Warnings(listener)
     try:
         t0 = time.monotonic()
         listener({"event": "job", "stage": "Exporting", "step": 1, "steps": 2})
-        export_for_training(project, annotator, progress)
+        export_for_training(project, annotator, progress, warn)
         t1 = time.monotonic()
-        init_from = resumable_run(project) if resume else None
+        init_from = resumable_run(project, warn) if resume else None
         listener({"event": "job", "stage": "Training", "step": 2, "steps": 2})
-        result = _train(project, progress, overrides, init_from, listener)
+        result = _train(project, progress, overrides, init_from, listener, warn)
         return JobResult("train", run=Path(result.run_dir).name, init_from=init_from,
                          stopped=result.stopped, best_epoch=result.best_epoch,
                          history=result.history, metrics=result.metrics,
                          seconds={"export": t1 - t0, "train": time.monotonic() - t1},
-                         label_source=label_source(project, annotator))
+                         label_source=label_source(project, annotator), warnings=warn.lines)
     finally:
         project.close()
 
 
-def _predict_into_staging(project, progress, run, ids) -> Path:
+def _predict_into_staging(project, progress, run, ids, warn=None) -> Path:
     staging = P.new_staging_dir(project)
     try:
-        T.predict_project(project, run, ids=ids, progress=progress, out_dir=staging)
+        T.predict_project(project, run, ids=ids, progress=progress, out_dir=staging, warn=warn)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -176,17 +194,18 @@ def predict_job(progress: Progress, folder: Path, run: str | None = None,
     the set when complete."""
     be_nice_to_the_gui()
     project = Project.open(folder)
+    warn = Warnings(listener)
     try:
         t0 = time.monotonic()
-        info = T.find_run(project, run)
+        info = T.find_run(project, run, warn=warn)
         listener({"event": "job", "stage": "Exporting", "step": 1, "steps": 2})
-        export_for_training(project, annotator, progress)  # scenes of new trailers
+        export_for_training(project, annotator, progress, warn)  # scenes of new trailers
         listener({"event": "job", "stage": "Predicting", "step": 2, "steps": 2})
-        staging = _predict_into_staging(project, progress, info.name, ids)
+        staging = _predict_into_staging(project, progress, info.name, ids, warn)
         progress.check()  # a cancel between the last trailer and now still counts
         published = P.publish(project, staging, info.name)
         return JobResult("predict", run=info.name, predicted=published,
-                         seconds={"predict": time.monotonic() - t0})
+                         seconds={"predict": time.monotonic() - t0}, warnings=warn.lines)
     finally:
         project.close()
 
@@ -201,17 +220,18 @@ def retrain_job(progress: Progress, folder: Path, annotator: str | None = None,
     steps = len(RETRAIN_STAGES)
     seconds = {}
     run_dir = None
+    warn = Warnings(listener)
     try:
         t = time.monotonic()
         listener({"event": "job", "stage": "Exporting", "step": 1, "steps": steps})
-        export_for_training(project, annotator, progress)
+        export_for_training(project, annotator, progress, warn)
         seconds["export"] = time.monotonic() - t
 
         t = time.monotonic()
-        init_from = resumable_run(project) if resume else None
+        init_from = resumable_run(project, warn) if resume else None
         listener({"event": "job", "stage": "Training", "step": 2, "steps": steps,
                   "init_from": init_from})
-        result = _train(project, progress, overrides, init_from, listener)
+        result = _train(project, progress, overrides, init_from, listener, warn)
         run_dir = Path(result.run_dir)
         seconds["train"] = time.monotonic() - t
         if progress.cancelled:  # stopped within a batch: this run must not become the latest
@@ -220,7 +240,7 @@ def retrain_job(progress: Progress, folder: Path, annotator: str | None = None,
 
         t = time.monotonic()
         listener({"event": "job", "stage": "Predicting", "step": 3, "steps": steps})
-        staging = _predict_into_staging(project, progress, run_dir.name, None)
+        staging = _predict_into_staging(project, progress, run_dir.name, None, warn)
         seconds["predict"] = time.monotonic() - t
 
         listener({"event": "job", "stage": "Publishing", "step": 4, "steps": steps})
@@ -234,7 +254,7 @@ def retrain_job(progress: Progress, folder: Path, annotator: str | None = None,
                          stopped=result.stopped, predicted=published,
                          best_epoch=result.best_epoch, history=result.history,
                          metrics=result.metrics, seconds=seconds,
-                         label_source=label_source(project, annotator))
+                         label_source=label_source(project, annotator), warnings=warn.lines)
     finally:
         project.close()
 

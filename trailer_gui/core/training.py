@@ -121,9 +121,14 @@ def export_settings(project: Project) -> ExportSettings:
     )
 
 
-def ensure_exported(project: Project, progress: Progress | None = None) -> ExportReport:
-    """Export whatever is missing or stale (incremental: unchanged trailers cost nothing)."""
-    return export_dataset(project, export_settings(project), progress=progress)
+Warn = Callable[[str], None]
+
+
+def ensure_exported(project: Project, progress: Progress | None = None,
+                    warn: Warn | None = None) -> ExportReport:
+    """Export whatever is missing or stale (incremental: unchanged trailers cost nothing).
+    Unavailable videos are left out; ``warn(line)`` names each."""
+    return export_dataset(project, export_settings(project), progress=progress, warn=warn)
 
 
 # ---- runs ----------------------------------------------------------------------------------
@@ -177,14 +182,41 @@ def list_runs(project: Project) -> list[RunInfo]:
     return runs
 
 
-def find_run(project: Project, name: str | None = None) -> RunInfo:
+def run_problem(run: RunInfo) -> str | None:
+    """Why a run cannot be loaded (one line naming the file), or None."""
+    from model.files import check_run
+
+    return check_run(run.folder)
+
+
+def newest_readable_run(project: Project, warn: Warn | None = None) -> RunInfo | None:
+    """The latest run that can be loaded; each newer unreadable one is named to ``warn`` and
+    skipped, so one damaged model.keras does not block predicting or retraining."""
+    for run in reversed(list_runs(project)):
+        problem = run_problem(run)
+        if problem is None:
+            return run
+        if warn is not None:
+            warn(f"run {run.name} skipped: {problem}")
+    return None
+
+
+def find_run(project: Project, name: str | None = None, warn: Warn | None = None) -> RunInfo:
+    """The run called ``name``, or (None) the newest readable one."""
     runs = list_runs(project)
     if not runs:
         raise TrailerError(f"{project.folder}: no trained model yet (run `trailer train` first)")
     if name is None:
-        return runs[-1]
+        run = newest_readable_run(project, warn)
+        if run is None:
+            raise TrailerError(f"{project.folder}: no readable trained model (every run under "
+                               "models/ is damaged; train a new one)")
+        return run
     for run in runs:
         if run.name == name or run.folder == Path(name).resolve():
+            problem = run_problem(run)
+            if problem is not None:
+                raise TrailerError(f"run {run.name}: {problem}")
             return run
     raise TrailerError(f"{project.folder}: no model run named {name!r} "
                        f"(runs: {', '.join(r.name for r in runs)})")
@@ -210,20 +242,22 @@ def train_project(
     listener: Callable[[dict], None] | None = None,
     stop=None,
     progress: Progress | None = None,
+    warn: Warn | None = None,
 ):
-    """Export what changed, then train a new run. Returns model.train.TrainResult."""
+    """Export what changed, then train a new run. Returns model.train.TrainResult.
+    ``warn(line)`` names each video left out and each unreadable run skipped."""
     from model.config import TrainConfig
     from model.train import train
 
     progress = progress or Progress()
-    ensure_exported(project, progress)
+    ensure_exported(project, progress, warn)
     settings = get_config(project)
     settings.update({k: v for k, v in (overrides or {}).items() if v is not None})
     start_from = None
     if init_from:
         start_from = str(find_run(project, init_from).folder)
     elif resume:
-        start_from = str(find_run(project).folder)
+        start_from = str(find_run(project, warn=warn).folder)
     config = TrainConfig(
         epochs=int(settings["epochs"]), window=int(settings["window"]),
         batch=int(settings["batch"]), lr=float(settings["lr"]),
@@ -252,6 +286,7 @@ def predict_project(
     progress: Progress | None = None,
     out_dir: Path | None = None,
     raw: bool = False,
+    warn: Warn | None = None,
 ) -> list[Path]:
     """Write predictions/pred_{id}.npy (source frames, genres) float32 raw probabilities,
     labels_{id}.npy (same shape, 0/1 float32: the run's decoded segments, `model.decode`)
@@ -266,14 +301,16 @@ def predict_project(
     from model.predict import Predictor, check_scene, load, to_source_frames
 
     progress = progress or Progress()
-    info = find_run(project, run)
-    ensure_exported(project, progress)
+    info = find_run(project, run, warn=warn)
+    report = ensure_exported(project, progress, warn)
     manifest = json.loads((project.folder / "dataset" / "manifest.json").read_text())
     entries = {int(t["id"]): t for t in manifest["trailers"]}
     wanted = sorted(entries) if ids is None else [int(i) for i in ids]
     missing = [i for i in wanted if i not in entries]
     if missing:
-        raise TrailerError(f"{project.folder}: no exported trailer with id {missing[0]}")
+        why = ("its video is unavailable (see `trailer relink`)" if missing[0] in report.left_out
+               else "not exported")
+        raise TrailerError(f"{project.folder}: trailer {missing[0]} cannot be predicted: {why}")
     model = load(info.folder)
     decoding = None if raw else run_decoding(info.folder)
     # One traced chunk graph for every trailer, in the project's precision (a saved model is

@@ -33,6 +33,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("open_project", "&Open project…", ("Ctrl+O",), "Open a project folder"),
     Spec("open_demo", "Open &demo project", (), "Synthetic labelled trailers, made on first use"),
     Spec("add_videos", "&Add videos…", ("Ctrl+Shift+O",), "Add video files (or drop them on the window)"),
+    Spec("locate_video", "&Locate video…", (),
+         "Point the trailer at its video file after it moved, was renamed or changed"),
     Spec("export_dataset", "&Export dataset…", ("Ctrl+E",), "Write scene/category .npy files for training"),
     Spec("close_project", "&Close project", ("Ctrl+W",)),
     Spec("quit", "&Quit", ("Ctrl+Q",)),
@@ -88,7 +90,7 @@ SPECS: tuple[Spec, ...] = (
 
 MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("&File", ("new_project", "open_project", "@recent", "open_demo", "-", "add_videos",
-               "export_dataset", "-", "close_project", "quit")),
+               "locate_video", "export_dataset", "-", "close_project", "quit")),
     ("&Edit", ("undo", "redo", "-", "set_in", "set_out", "clear_selection", "delete_labels",
                "-", "preferences")),
     ("&Labels", ("@genres",)),

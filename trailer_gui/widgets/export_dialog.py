@@ -18,7 +18,7 @@ from ..core.export import ExportReport, ExportSettings, export_dataset, last_exp
 from ..core.store import Project
 from ..workers.tasks import Task
 from .label_source_picker import LabelSourcePicker
-from .messages import show_error
+from .messages import show_error, show_message
 
 
 class ExportDialog(QtWidgets.QDialog):
@@ -165,6 +165,11 @@ class ExportDialog(QtWidgets.QDialog):
         self.progress.setValue(1)
         self.status.setText(report.summary())
         self.cancel_button.setEnabled(True)
+        if report.unavailable:  # missing or replaced videos: named, the rest was exported
+            show_message(self, "Some trailers' videos are unavailable",
+                         "\n".join(report.unavailable)
+                         + "\n\nFile ▸ Locate video… points a trailer at its moved file.",
+                         icon=QtWidgets.QMessageBox.Warning)
         self.sigExported.emit(report)
 
     def _on_cancelled(self) -> None:

@@ -22,8 +22,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
 from ..core.editing import LabelEditor
-from ..core.errors import DamagedProject, TrailerError, VideoChanged
+from ..core.errors import DamagedProject, TrailerError, VideoChanged, VideoMissing
 from ..core.genres import Genre
+from ..core.relink import availability
 from ..core.store import Project, Video, is_project
 from ..workers import tasks
 from ..workers.project_jobs import AddResult, add_videos, make_demo_atomically
@@ -41,6 +42,7 @@ from .shots_ui import ShotActions, ShotTools
 from .player import Player
 from .prefs import Prefs, reachable
 from .recovery import Recovery
+from .relink_ui import RelinkActions, Relinker
 from .start_page import BusyPage, StartPage
 from .timeline import Timeline
 from .video_list import TrailerRow, VideoList
@@ -70,7 +72,7 @@ class AppState:
 TIMELINE_FIRST_HEIGHT = 330  # px given to the timeline on first run (then the user's split)
 
 
-class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWindow):
+class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWidgets.QMainWindow):
     def __init__(self, project_path: str | Path | None = None, prefs: Prefs | None = None):
         super().__init__()
         self.setObjectName("mainWindow")
@@ -106,6 +108,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         self.playback = PlaybackExtras(self)  # sound in sync, filmstrip, playback stats (#6)
         self.shot_tools = ShotTools(self)  # cut markers, Snap to shots (#6)
         self.writers = SeveralWriters(self)  # other programs' label changes, other windows (#10)
+        self.relinker = Relinker(self)  # Locate… a trailer whose file moved or changed (#10)
         self.setAcceptDrops(True)
         self.setWindowIcon(QtWidgets.QApplication.windowIcon())
         self._restore_window()
@@ -295,7 +298,9 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         rows = []
         for v in videos if videos is not None else p.videos():
             labels = p.load_labels(v.id, self.state.annotator)
-            problem = "" if v.path.is_file() else "file not found"
+            problem = availability(v)
+            if problem:
+                problem += ": File ▸ Locate video…"
             rows.append(TrailerRow.from_labels(v, labels, problem))
         self.video_list.set_rows(rows, self.state.genres)
         self.video_list.set_current(self.state.video.id if self.state.video else None)
@@ -311,8 +316,14 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         try:
             video = p.video(video_id)
             p.check_video(video)
-        except VideoChanged as exc:  # still usable; the user should know
-            self.statusBar().showMessage(f"Warning: {exc}", 10_000)
+        except (VideoMissing, VideoChanged) as exc:
+            # Never under the old timeline: a replaced file may have other frames. Offer to
+            # locate it (or to check and use the changed file).
+            self.relinker.offer(video, exc)
+            self.video_list.set_current(video_id)
+            self._update_title()
+            self._update_actions()
+            return False
         except (TrailerError, OSError) as exc:
             name = getattr(exc, "path", None)
             show_error(self, "Cannot open trailer",
@@ -900,6 +911,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
                 if self.state.genres:
                     act.setEnabled(has_video)
         self.annotator_tools.update_actions()
+        self.relinker.update_actions()
         self._update_undo_actions()
 
     def showEvent(self, event) -> None:  # noqa: N802

@@ -58,6 +58,12 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
+def is_explained(exc: BaseException) -> bool:
+    """Our own errors (and the operating system's) say what is wrong in their message: the
+    user gets no traceback for them. Anything else is a bug, and its traceback helps."""
+    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in ("trailer_gui", "model")
+
+
 class ModelController(QtCore.QObject):
     sigJobFinished = Signal(str, object)  # kind, JobResult (or None when it failed/cancelled)
     sigOverlayUpdated = Signal()  # the overlay shows a (new) prediction, or none
@@ -397,7 +403,7 @@ class ModelController(QtCore.QObject):
             self.window.statusBar().showMessage("No trained model yet: Retrain or Start first", 5000)
             return None
         names = {r.name for r in runs}
-        run = self.shown_run if self.shown_run in names else runs[-1].name
+        run = self.shown_run if self.shown_run in names else None  # None: newest readable
         return self._start("predict", R.predict_job, self.project.folder, run, ids,
                            self.window.state.annotator)
 
@@ -441,6 +447,9 @@ class ModelController(QtCore.QObject):
 
     def _on_event(self, event: dict) -> None:
         kind = event.get("event")
+        if kind == "warning":  # a video left out, an unreadable run skipped: the job goes on
+            self.window.statusBar().showMessage(f"Warning: {event.get('message', '')}", 15_000)
+            return
         if kind == "job":
             self._job_stage = event.get("stage", "")
             step = f" ({event['step']}/{event['steps']})" if self.job_kind == "retrain" else ""
@@ -490,8 +499,12 @@ class ModelController(QtCore.QObject):
             text = f"Predicted {len(result.predicted)} trailer(s) with run {result.run}"
         else:
             text = (f"Retrained: run {result.run}, {len(result.predicted)} trailer(s) predicted"
-                    + (f", continued from {result.init_from}" if result.init_from else ""))
+                    + (f", continued from {result.init_from}" if result.init_from else
+                       ", trained from scratch" if any(w.startswith("run ") for w in result.warnings)
+                       else ""))
         text += f" in {took:.0f} s"
+        if result.warnings:  # name what was left out, e.g. a video whose file is missing
+            text += ". Warning: " + "; ".join(result.warnings)
         self.panel.show_idle(text)
         self.window.statusBar().showMessage(text, 10_000)
         self.sigJobFinished.emit(result.kind, result)
@@ -500,7 +513,7 @@ class ModelController(QtCore.QObject):
         title = f"{JOB_TITLES.get(self.job_kind or '', 'Model job')} failed"
         reason = error_text(exc)
         self.panel.show_idle(f"{title}: {reason.splitlines()[0]}")
-        details = self.job.traceback if self.job is not None else None
+        details = self.job.traceback if self.job is not None and not is_explained(exc) else None
         show_error(self.window, title,
                    f"{reason}\n\nYour labels are unchanged; the previous model and predictions "
                    "were kept.", details)

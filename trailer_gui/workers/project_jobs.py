@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import VideoError
+from ..core.relink import duplicate_of
 from ..core.store import Project
 
 
@@ -25,12 +26,12 @@ def add_videos(progress, folder: Path, paths: list[str]) -> AddResult:
     project = Project.open(folder)
     result = AddResult([], [])
     try:
-        known = {v.path.resolve() for v in project.videos()}
         for i, path in enumerate(paths):
             progress.update(i, len(paths), f"Adding {Path(path).name}")
             p = Path(path)
-            if p.resolve() in known:
-                result.refused.append((path, "already in the project"))
+            why = duplicate_of(project, p)  # the same check as `trailer add`
+            if why is not None:
+                result.refused.append((path, why))
                 continue
             try:
                 video = project.add_video(p)
@@ -41,7 +42,6 @@ def add_videos(progress, folder: Path, paths: list[str]) -> AddResult:
             except OSError as exc:
                 result.refused.append((path, exc.strerror or str(exc)))
                 continue
-            known.add(p.resolve())
             result.added.append(video.id)
         progress.update(len(paths), len(paths), "Added")
     finally:
