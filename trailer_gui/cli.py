@@ -181,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_shots
 
     cli_shots.add_commands(sub)
+    from . import cli_proxy  # issue #14
+
+    cli_proxy.add_commands(sub)
     return parser
 
 

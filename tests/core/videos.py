@@ -183,3 +183,17 @@ def decode_all_bgr(path: Path) -> list[np.ndarray]:
         out.append(bgr)
     cap.release()
     return out
+
+
+def read_index(rgb: np.ndarray) -> int:
+    """The frame index that ``pattern`` drew into ``rgb``, read back from its binary columns
+    at any size (a scaled proxy or thumbnail as well as the full frame)."""
+    rows, cols = rgb.shape[:2]
+    top = rgb[rows // 8 : rows * 3 // 8].astype(np.float32).mean(axis=(0, 2))
+    value = 0
+    for b in range(8):
+        lo, hi = b * cols // 8, (b + 1) * cols // 8
+        centre = top[lo + (hi - lo) // 4 : hi - (hi - lo) // 4]
+        if centre.mean() > 128:
+            value |= 1 << b
+    return value
