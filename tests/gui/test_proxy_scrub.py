@@ -154,3 +154,28 @@ def test_double_speed_plays_every_frame_from_the_proxy(qtbot, make_window, hd_pr
     # paused on a proxy frame: the exact picture follows
     qtbot.waitUntil(lambda: player.shown_exact(), timeout=20000)
     assert picture_index(player) == label_index(player) == player.shown_frame()
+
+
+def test_filmstrip_thumbnails_come_from_the_proxy_and_from_disk_when_reopened(
+        qtbot, make_window, hd_project):
+    window = make_window(hd_project)
+    strip = window.playback.filmstrip
+    if not strip.is_shown():
+        window.playback.set_filmstrip_shown(True)
+    assert strip.decode_path == proxy_files(hd_project, 0)[0]
+    qtbot.waitUntil(lambda: strip.worker() is not None and strip.worker().made > 0, timeout=20000)
+    slots = lambda: strip.slots()  # noqa: E731
+    qtbot.waitUntil(lambda: all(ready for *_, ready in slots()), timeout=20000)
+    made_first = strip.worker().made
+    thumbs = list((hd_project / "proxies" / "thumbs").rglob("*.jpg"))
+    assert len(thumbs) >= made_first > 0
+    # each thumbnail is the frame it stands for
+    frame, height = next((f, h) for (f, h) in strip.cache._items)
+    assert read_index(strip.disk_cache.get(frame, height)) == frame
+    window.close()
+
+    again = make_window(hd_project)
+    strip = again.playback.filmstrip
+    qtbot.waitUntil(lambda: strip.worker() is not None and all(r for *_, r in strip.slots()),
+                    timeout=20000)
+    assert strip.worker().from_cache >= len(strip.slots()) > 0  # read back, not decoded

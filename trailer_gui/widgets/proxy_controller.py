@@ -51,6 +51,17 @@ class ProxyController(QtCore.QObject):
         project = self.window.project
         return valid_proxy(project.folder, video) if project is not None else None
 
+    def filmstrip_sources(self, video: Video) -> dict:
+        """``proxy`` and ``disk_cache`` for ``Filmstrip.set_video``: thumbnails from the proxy,
+        kept in ``proxies/thumbs`` (so reopening shows the filmstrip at once)."""
+        from ..core.thumbcache import ThumbCache
+
+        project = self.window.project
+        if project is None:
+            return {}
+        return {"proxy": self.proxy_for(video),
+                "disk_cache": ThumbCache(project.folder, video.id, video.fingerprint)}
+
     def project_opened(self) -> None:
         """Queue every video of the project that needs a proxy (missing, stale, broken)."""
         self.project_closed()

@@ -530,7 +530,8 @@ class FrameSource(MailboxWorker):
                 count(dropped=1, last=index)
             if buf and buf[0][0] <= target:
                 index, rgb = buf.popleft()
-                is_last = exhausted and not buf
+                # the video's last frame is always shown, even when the GUI is busy
+                is_last = (exhausted and not buf) or index >= stop - 1
                 late = index + stride <= target
                 if late and not is_last and time.monotonic() - last_shown_wall < MAX_HOLD_S:
                     count(dropped=1, last=index)
