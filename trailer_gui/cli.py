@@ -98,7 +98,8 @@ def cmd_export(args):
     project = _open(args.project)
     from .cli_annotators import label_spec
 
-    settings = ExportSettings(parse_size(args.size), args.stride, label_spec(args, project))
+    settings = ExportSettings(parse_size(args.size), args.stride, label_spec(args, project),
+                              from_proxy=getattr(args, "from_proxy", False))
     report = export_dataset(project, settings, ids=args.ids, progress=_progress())
     print(report.summary())
     return 0

@@ -65,3 +65,9 @@ def add_commands(sub) -> None:
     p.add_argument("ids", nargs="*", type=int, metavar="ID")
     p.add_argument("--force", action="store_true", help="remake usable proxies too")
     p.set_defaults(func=cmd_proxy)
+    export = sub.choices.get("export")  # `trailer export --from-proxy` (kept here: #14)
+    if export is not None:
+        export.add_argument(
+            "--from-proxy", action="store_true",
+            help="decode the videos' proxies instead of the sources where they are usable and "
+                 "at least as large as --size (several times faster; pixels differ slightly)")

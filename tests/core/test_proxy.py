@@ -167,3 +167,46 @@ def test_cli_proxy_makes_missing_and_broken_ones_and_keeps_good_ones(proj, tmp_p
     assert main(["proxy", str(proj.folder), "9"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "no video with id 9" in err
+
+
+def test_export_from_proxy_reads_the_proxy_and_matches_the_source_closely(proj, tmp_path):
+    from trailer_gui.core.export import ExportSettings, export_dataset
+    from trailer_gui.core.proxy import ProxyReader as RealReader
+
+    video = proj.add_video(write_h264(tmp_path / "v.mp4", frames=30, rows=720, cols=128))
+    export_dataset(proj, ExportSettings((32, 32)))
+    from_source = np.load(proj.folder / "dataset" / "scene_0.npy", allow_pickle=False)
+    opened = []
+
+    class Spy(RealReader):
+        def __init__(self, path):
+            opened.append(path)
+            super().__init__(path)
+
+    proxy_mod_reader = proxy_mod.ProxyReader
+    proxy_mod.ProxyReader = Spy
+    try:
+        report = export_dataset(proj, ExportSettings((32, 32), from_proxy=True))
+    finally:
+        proxy_mod.ProxyReader = proxy_mod_reader
+    assert report.written == [0]  # another source of pixels: the scene is exported again
+    assert opened == [proxy_files(proj.folder, video.id)[0]]
+    from_proxy = np.load(proj.folder / "dataset" / "scene_0.npy", allow_pickle=False)
+    assert from_proxy.shape == from_source.shape == (30, 3, 32, 32)
+    assert np.abs(from_proxy.astype(int) - from_source).mean() < 4.0
+    # larger than the proxy (360 lines): the source is read, never an upscaled proxy
+    opened.clear()
+    proxy_mod.ProxyReader = Spy
+    try:
+        export_dataset(proj, ExportSettings((400, 64), from_proxy=True))
+    finally:
+        proxy_mod.ProxyReader = proxy_mod_reader
+    assert opened == []
+
+
+def test_cli_export_from_proxy(proj, tmp_path, capsys):
+    from trailer_gui.cli import main
+
+    proj.add_video(write_h264(tmp_path / "v.mp4", frames=12))
+    assert main(["export", str(proj.folder), "--size", "16", "--from-proxy"]) == 0
+    assert (proj.folder / "dataset" / "scene_0.npy").is_file()

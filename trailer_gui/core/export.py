@@ -62,6 +62,9 @@ class ExportSettings:
     # Whose labels: an annotator's name, or "union:A,B" / "majority:A,B,C" (see
     # core.label_sources); None: the project's annotator.
     annotator: str | None = None
+    # Decode the video's proxy instead of the source where it is usable and at least as large
+    # as ``size`` (issue #14: much faster; the pixels differ a little, see README).
+    from_proxy: bool = False
 
     def __post_init__(self):
         if self.stride < 1:
@@ -178,7 +181,8 @@ def export_dataset(
     for video in videos:
         project.check_video(video)
         labels = resolve_labels(project, video.id, annotator)
-        scene_key = _digest(video.fingerprint, [rows, cols], settings.stride)
+        scene_key = _digest(video.fingerprint, [rows, cols], settings.stride,
+                            *(["proxy"] if _proxy_for_export(project, video, settings) else []))
         label_key = _digest(genres, settings.stride, labels.tobytes(), list(labels.shape), annotator)
         prev = entries.get(video.id, {})
         scene_ok = prev.get("scene_key") == scene_key and (out / f"scene_{video.id}.npy").is_file()
@@ -203,7 +207,8 @@ def export_dataset(
             # Shot cuts for a video that has none yet: from the frames decoded here anyway.
             shots = detector_for_export(project, video, settings.stride, (rows, cols))
             _write_scene(video, out / f"scene_{video.id}.npy", (rows, cols), settings.stride, step,
-                         shots.feed if shots else None)
+                         shots.feed if shots else None,
+                         proxy=_proxy_for_export(project, video, settings))
             store_export_cuts(project, video, shots)
             done += len(source_indices(video, settings.stride))
         atomic_save_npy(out / f"category_{video.id}.npy", category_array(labels, settings.stride))
@@ -258,9 +263,25 @@ def _temp_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.part{os.getpid()}")
 
 
-def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=None) -> None:
+def _proxy_for_export(project: Project, video: Video, settings: ExportSettings) -> Path | None:
+    """The proxy to export ``video`` from (issue #14), or None: the source. Only a usable proxy
+    at least as large as the exported size (never an upscaled picture)."""
+    if not settings.from_proxy:
+        return None
+    from .proxy import proxy_geometry, valid_proxy
+
+    path = valid_proxy(project.folder, video)
+    _k, width, height = proxy_geometry(video.width, video.height)
+    rows, cols = settings.size
+    return path if path is not None and rows <= height and cols <= width else None
+
+
+def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=None,
+                 proxy: Path | None = None) -> None:
     """Decode, resize and stream frames into a memory-mapped .npy, then rename it in place.
-    ``on_frame(rgb)`` (optional) sees each exported frame, e.g. a shot detector."""
+    ``on_frame(rgb)`` (optional) sees each exported frame, e.g. a shot detector; ``proxy``:
+    read the frames from that proxy instead of the video (``core.proxy``)."""
+    from .proxy import ProxyReader
     from .video import VideoReader
 
     indices = source_indices(video, stride)
@@ -270,7 +291,7 @@ def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=N
             tmp, mode="w+", dtype=np.uint8, shape=(len(indices), 3, *size)
         )
         written = 0
-        with VideoReader(video.path) as reader:
+        with (ProxyReader(proxy) if proxy is not None else VideoReader(video.path)) as reader:
             for k, frame in enumerate(reader.iter_frames(0, video.frames, stride, size=size)):
                 scene[k] = frame.transpose(2, 0, 1)
                 if on_frame is not None:
