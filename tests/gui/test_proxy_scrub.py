@@ -179,3 +179,41 @@ def test_filmstrip_thumbnails_come_from_the_proxy_and_from_disk_when_reopened(
     qtbot.waitUntil(lambda: strip.worker() is not None and all(r for *_, r in strip.slots()),
                     timeout=20000)
     assert strip.worker().from_cache >= len(strip.slots()) > 0  # read back, not decoded
+
+
+def test_a_proxy_that_cannot_be_read_is_dropped_and_the_player_goes_on(qtbot, tmp_path):
+    from trailer_gui.core.store import Project
+    from trailer_gui.widgets.player import Player
+
+    project = Project.create(tmp_path / "p")
+    video = project.add_video(write_h264(tmp_path / "v.mp4", frames=30))
+    mp4 = proxy_files(project.folder, video.id)[0]
+    mp4.write_bytes(b"\0" * mp4.stat().st_size)  # same size: only reading it finds out
+    player = Player()
+    qtbot.addWidget(player)
+    player.show()
+    errors: list[str] = []
+    player.sigError.connect(errors.append)
+    player.open(video.path, video.frames, video.fps, proxy=mp4)
+    qtbot.waitUntil(lambda: not player.has_proxy(), timeout=20000)
+    player.seek(17)
+    qtbot.waitUntil(lambda: player.shown_frame() == 17 and player.shown_exact(), timeout=20000)
+    assert picture_index(player) == 17 and errors == []
+    player.play()
+    qtbot.waitUntil(lambda: not player.is_playing(), timeout=20000)
+    assert player.shown_frame() == 29
+    player.shutdown()
+    project.close()
+
+
+def test_export_dialog_offers_the_proxies(qtbot, hd_project):
+    from trailer_gui.core.store import Project
+    from trailer_gui.widgets.export_dialog import ExportDialog
+
+    project = Project.open(hd_project)
+    dialog = ExportDialog(project, project.annotator)
+    qtbot.addWidget(dialog)
+    assert not dialog.settings().from_proxy
+    dialog.from_proxy.setChecked(True)
+    assert dialog.settings().from_proxy
+    project.close()
