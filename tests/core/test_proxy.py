@@ -210,3 +210,27 @@ def test_cli_export_from_proxy(proj, tmp_path, capsys):
     proj.add_video(write_h264(tmp_path / "v.mp4", frames=12))
     assert main(["export", str(proj.folder), "--size", "16", "--from-proxy"]) == 0
     assert (proj.folder / "dataset" / "scene_0.npy").is_file()
+
+
+def test_remove_proxy_deletes_the_proxy_and_its_thumbnails(proj, tmp_path):
+    from trailer_gui.core.proxy import remove_proxy
+    from trailer_gui.core.thumbcache import ThumbCache
+
+    video = proj.add_video(write_h264(tmp_path / "v.mp4", frames=10))
+    cache = ThumbCache(proj.folder, video.id, video.fingerprint)
+    cache.put(3, 24, pattern(3, 24, 32))
+    assert read_index(cache.get(3, 24)) == 3
+    remove_proxy(proj.folder, video.id)
+    assert proxy_state(proj.folder, video).state == "missing"
+    assert cache.get(3, 24) is None and not cache.dir.exists()
+
+
+def test_thumbnails_of_a_changed_video_are_never_shown(proj, tmp_path):
+    from trailer_gui.core.thumbcache import ThumbCache
+
+    old = ThumbCache(proj.folder, 0, "v1:old")
+    old.put(1, 24, pattern(1, 24, 32))
+    new = ThumbCache(proj.folder, 0, "v1:new")
+    assert new.get(1, 24) is None
+    new.put(2, 24, pattern(2, 24, 32))
+    assert not old.dir.exists() and read_index(new.get(2, 24)) == 2

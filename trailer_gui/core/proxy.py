@@ -44,8 +44,8 @@ import numpy as np
 from .errors import VideoError
 
 __all__ = [
-    "PROXY_DIR", "ProxyRecorder", "ProxyReader", "ProxyState", "make_proxy", "proxy_files",
-    "proxy_geometry", "proxy_state", "valid_proxy",
+    "PROXY_DIR", "ProxyRecorder", "ProxyReader", "ProxyState", "chain_hooks", "make_proxy",
+    "proxy_files", "proxy_geometry", "proxy_state", "remove_proxy", "valid_proxy",
 ]
 
 PROXY_DIR = "proxies"
@@ -123,6 +123,22 @@ def proxy_state(folder, video) -> ProxyState:
     if size != meta.get("bytes"):
         return ProxyState("broken", mp4, f"{size} bytes, {meta.get('bytes')} were written")
     return ProxyState("ok", mp4)
+
+
+def remove_proxy(folder, video_id: int) -> None:
+    """Delete a video's proxy and its cached thumbnails (e.g. when the video leaves the
+    project, so that a later video given the same id never meets them)."""
+    import shutil
+
+    for path in proxy_files(folder, video_id):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+    thumbs = Path(folder) / PROXY_DIR / "thumbs"
+    if thumbs.is_dir():
+        for d in thumbs.glob(f"{int(video_id)}-*"):
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def valid_proxy(folder, video) -> Path | None:
