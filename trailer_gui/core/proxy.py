@@ -4,7 +4,7 @@ Video editors show a *proxy* while the user drags the playhead and decode the or
 where full quality matters. A project keeps one proxy per video in ``proxies/``:
 
 * ``proxies/<id>.mp4``: H.264, **every frame a keyframe** (all-intra, x264 ``ultrafast``,
-  CRF 20), ``yuv420p``, the same frames in the same order as the source decodes (frame ``i``
+  CRF 23), ``yuv420p``, the same frames in the same order as the source decodes (frame ``i``
   of the proxy is frame ``i`` of the source), at the source's frame rate (constant:
   presentation time ``i / fps``). Size: the source divided by the whole number ``k`` that
   brings it nearest to 480 lines, never upscaled (1080p -> 960x540, 720p -> 640x360,
@@ -15,16 +15,17 @@ where full quality matters. A project keeps one proxy per video in ``proxies/``:
   temporary names and renamed when complete. Deleting ``proxies/`` loses nothing.
 
 Why all-intra H.264 (measured on a 1080p H.264 trailer with grain, 2 shared cores, Dec
-2026): per 960x540 frame, all-intra x264 ultrafast took ~4 KiB and a random seek + decode
-2.7 ms median; JPEG frames (quality 75-85) 18-27 KiB and 1.5 ms; OpenCV's MJPEG AVI 12 KiB
+2026): per 960x540 frame, all-intra x264 ultrafast took ~4-5 KiB (CRF 23) and a random seek
++ decode 2.7 ms median; JPEG frames (quality 75-85) 18-27 KiB and 1.5 ms; OpenCV's MJPEG AVI 12 KiB
 but 34 ms per seek (OpenCV seeks by decoding forward); x264 with a GOP of 12 ~4 KiB and
 6 ms median but 27 ms p95. All-intra is small *and* its worst seek is one frame's decode.
 
 Downscaling by a whole factor uses OpenCV's fast ``INTER_AREA`` path (2.2 ms per 1080p
 frame against ~80 ms for an uneven 1080 -> 480 area resize on a loaded machine), so the proxy
 can be made inside the pass that adds a video (``core.video.probe``'s ``frame_hook``)
-instead of decoding the source twice: the hook shrinks and converts each frame; encoding
-runs in a thread of its own.
+instead of decoding the source twice: the hook only queues each decoded frame; shrinking,
+conversion and encoding (~4.5 ms of CPU a 1080p frame, against ~11 ms for decoding and shot
+detection) run in a thread of their own, beside the decoding.
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ __all__ = [
 PROXY_DIR = "proxies"
 PROXY_LINES = 480
 FORMAT_VERSION = 1
-CRF = 20
-_QUEUE_FRAMES = 16  # shrunk frames waiting for the encoder (~0.8 MB each at 960x540)
+CRF = 23  # 960x540 all-intra: ~5 KiB a frame on grainy film (CRF 20: ~12 KiB), same CPU
+_QUEUE_FRAMES = 8  # decoded frames waiting for the encoder thread (6 MB each at 1080p)
 
 
 def proxy_geometry(width: int, height: int, lines: int = PROXY_LINES) -> tuple[int, int, int]:
@@ -191,16 +192,17 @@ class ProxyRecorder:
 
     # -- feeding (the decoding thread)
     def feed(self, bgr: np.ndarray) -> None:
+        """Take the next decoded frame. It is only queued here: shrinking, conversion and
+        encoding happen in the encoder thread, beside decoding (``probe`` hands each hook a
+        fresh array, so keeping it costs no copy)."""
         if self.error is not None:
             return
         try:
             if self._thread is None:
                 self._open(bgr.shape[1], bgr.shape[0])
-            k, w, h = self._geometry
-            yuv = cv2.cvtColor(shrink(bgr, k, w, h), cv2.COLOR_BGR2YUV_I420)
             while self.error is None and self._thread.is_alive():
                 try:
-                    self._queue.put(yuv, timeout=0.5)
+                    self._queue.put(bgr, timeout=0.5)
                     break
                 except queue.Full:
                     continue
@@ -231,7 +233,7 @@ class ProxyRecorder:
     def _encode(self) -> None:
         import av
 
-        _k, w, h = self._geometry
+        k, w, h = self._geometry
         with av.open(str(self._tmp), "w", format="mp4") as out:
             stream = out.add_stream("libx264", rate=self._rate)
             stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
@@ -240,9 +242,10 @@ class ProxyRecorder:
             stream.codec_context.time_base = 1 / self._rate
             index = 0
             while True:
-                yuv = self._queue.get()
-                if yuv is None or self._stop:
+                bgr = self._queue.get()
+                if bgr is None or self._stop:
                     break
+                yuv = cv2.cvtColor(shrink(bgr, k, w, h), cv2.COLOR_BGR2YUV_I420)
                 frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
                 frame.pts = index
                 frame.time_base = stream.codec_context.time_base
