@@ -217,3 +217,22 @@ def test_export_dialog_offers_the_proxies(qtbot, hd_project):
     dialog.from_proxy.setChecked(True)
     assert dialog.settings().from_proxy
     project.close()
+
+
+def test_changing_speed_while_playing_moves_between_video_and_proxy(qtbot, make_window,
+                                                                     hd_project):
+    window = make_window(hd_project)
+    player = window.player
+    shown: list[tuple[int, bool]] = []
+    player.sigShown.connect(lambda i, exact: shown.append((i, exact)))
+    player.play()
+    qtbot.waitUntil(lambda: len(shown) >= 2, timeout=20000)
+    assert player._playing_from is player._source and all(e for _, e in shown)
+    player.set_speed(2.0)
+    assert player.is_playing() and player._playing_from is player._proxy
+    qtbot.waitUntil(lambda: not player.is_playing(), timeout=30000)
+    qtbot.waitUntil(lambda: player.shown_exact(), timeout=20000)  # the still is exact again
+    frames = [i for i, _ in shown]
+    assert frames[-1] == frames[-2] == FRAMES - 1  # the proxy's last frame, then the exact one
+    assert frames[:-1] == sorted(set(frames[:-1]))  # forward only, never a frame twice
+    assert any(not exact for _, exact in shown)

@@ -507,9 +507,13 @@ class Player(QtWidgets.QWidget):
         if old is not None:
             old.stop_playback(self._gen)
         at = max(self._shown_frame, self._frame, 0)
-        if at >= self._frames - 1:
+        if at < self._frames - 1:
+            self._start_playback(at + 1, clock_start=at / self._fps)
             return
-        self._start_playback(at + 1, clock_start=at / self._fps)
+        self._playing = False  # already on the last frame: playback is over
+        self._playing_from = None
+        self._update_controls()
+        self.sigPlayingChanged.emit(False)
 
     def clock_jumped(self) -> None:
         """The clock from ``clock_factory`` jumped ahead (any thread): the decoder reads it
