@@ -14,11 +14,12 @@ where full quality matters. A project keeps one proxy per video in ``proxies/``:
   numbers do not match, is *stale* or *broken* and gets made again. Both are written to
   temporary names and renamed when complete. Deleting ``proxies/`` loses nothing.
 
-Why all-intra H.264 (measured on a 1080p H.264 trailer with grain, 2 shared cores, Dec
-2026): per 960x540 frame, all-intra x264 ultrafast took ~4-5 KiB (CRF 23) and a random seek
-+ decode 2.7 ms median; JPEG frames (quality 75-85) 18-27 KiB and 1.5 ms; OpenCV's MJPEG AVI 12 KiB
-but 34 ms per seek (OpenCV seeks by decoding forward); x264 with a GOP of 12 ~4 KiB and
-6 ms median but 27 ms p95. All-intra is small *and* its worst seek is one frame's decode.
+Why all-intra H.264 (measured on a 1080p H.264 trailer with grain shrunk to 854x480, 2 shared
+cores, Dec 2026), per frame: all-intra x264 ultrafast CRF 23 ~4 KiB, random seek + decode
+2.7 ms median; JPEG files (quality 75-85) 18-27 KiB, 1.5 ms; OpenCV's MJPEG AVI 12 KiB but
+34 ms a seek (OpenCV seeks by decoding forward); x264 with a GOP of 12 ~4 KiB, 6 ms median
+but 27 ms p95. All-intra is small *and* its worst seek is one frame's decode. At 960x540
+(the size used) it is ~5.5 KiB a frame and seeks in ~1.5-3 ms.
 
 Downscaling by a whole factor uses OpenCV's fast ``INTER_AREA`` path (2.2 ms per 1080p
 frame against ~80 ms for an uneven 1080 -> 480 area resize on a loaded machine), so the proxy

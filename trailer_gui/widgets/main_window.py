@@ -319,7 +319,8 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, QtWidgets.QMainWind
         self.timeline.set_labels(editor, self.state.genres, video.fps)
         self.genre_bar.set_editor(editor, self.state.genres)
         frame = min(max(0, int(frame)), video.frames - 1)
-        self.player.open(str(video.path), video.frames, video.fps, proxy=self.proxies.proxy_for(video))
+        self.player.open(str(video.path), video.frames, video.fps,
+                         proxy=self.proxies.proxy_for(video))
         self.playback.video_opened(video)
         self.shot_tools.video_opened(video)
         if frame:
