@@ -118,7 +118,8 @@ def cmd_export(args):
     stored = export_settings(project)
     size = parse_size(args.size) if args.size else stored.size
     stride = args.stride if args.stride is not None else stored.stride
-    settings = ExportSettings(size, stride, label_spec(args, project))
+    settings = ExportSettings(size, stride, label_spec(args, project),
+                              from_proxy=getattr(args, "from_proxy", False))
     report = export_dataset(project, settings, ids=args.ids, progress=_progress(), warn=_warn)
     print(report.summary())
     return 0
@@ -219,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_videos
 
     cli_videos.add_commands(sub)
+    from . import cli_proxy  # issue #14
+
+    cli_proxy.add_commands(sub)
     return parser
 
 

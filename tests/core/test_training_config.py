@@ -71,7 +71,7 @@ def test_precision_setting_reaches_training_and_the_cli(project, monkeypatch, ca
     from trailer_gui.core import training
 
     seen = []
-    monkeypatch.setattr(training, "ensure_exported", lambda project, progress=None: None)
+    monkeypatch.setattr(training, "ensure_exported", lambda project, progress=None, warn=None: None)
     monkeypatch.setattr(model.train, "train", lambda data, out, config, **kw: seen.append(config))
     assert main(["config", str(project.folder), "precision=FLOAT32"]) == 0
     assert get_config(project)["precision"] == "float32"

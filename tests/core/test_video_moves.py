@@ -112,6 +112,8 @@ def test_remove_keeps_the_labels_in_a_backup_and_drops_exports_and_predictions(l
     assert not (dataset / "scene_0.npy").exists() and not (dataset / "category_0.npy").exists()
     assert [t["id"] for t in json.loads((dataset / "manifest.json").read_text())["trailers"]] == [1]
     assert not list(preds.rglob("pred_0.*"))
+    assert not list((labelled / "proxies").glob("0.*"))  # its proxy went too; 1's stays
+    assert list((labelled / "proxies").glob("1.*"))
     backup = next((labelled / "backups").glob("*remove-0*.sqlite"))
     restored = labelled.parent / "restored"  # the backup opens as the project it was
     restored.mkdir()

@@ -44,11 +44,14 @@ def write_h264(
     audio: bool = False,
     rows: int = ROWS,
     cols: int = COLS,
+    preset: str | None = None,
 ) -> Path:
     """H.264 with B-frames (forced: b-adapt=0) and keyframes only every ``gop`` frames
     (scene-cut detection off). ``vfr``: irregular timestamps (20-100 ms apart), the kind of
     file where OpenCV's CAP_PROP_POS_FRAMES seeks land on the wrong frame. ``faststart``
-    puts the index (moov) first, so a file cut short still opens. ``audio`` adds a tone."""
+    puts the index (moov) first, so a file cut short still opens. ``audio`` adds a tone.
+    ``preset``: x264's (default ``fast``; ``ultrafast`` keeps the B-frames asked for and makes
+    1080p test files in a fraction of the time)."""
     options = {"movflags": "+faststart"} if faststart else {}
     container = av.open(str(path), "w", options=options)
     vs = container.add_stream("libx264", rate=24)
@@ -57,7 +60,7 @@ def write_h264(
         "g": str(gop),
         "bf": str(bframes),
         "x264-params": "scenecut=0:b-adapt=0",
-        "preset": "ultrafast" if bframes == 0 else "fast",
+        "preset": preset or ("ultrafast" if bframes == 0 else "fast"),
     }
     if vfr:
         tb = Fraction(1, 1000)
@@ -183,3 +186,17 @@ def decode_all_bgr(path: Path) -> list[np.ndarray]:
         out.append(bgr)
     cap.release()
     return out
+
+
+def read_index(rgb: np.ndarray) -> int:
+    """The frame index that ``pattern`` drew into ``rgb``, read back from its binary columns
+    at any size (a scaled proxy or thumbnail as well as the full frame)."""
+    rows, cols = rgb.shape[:2]
+    top = rgb[rows // 8 : rows * 3 // 8].astype(np.float32).mean(axis=(0, 2))
+    value = 0
+    for b in range(8):
+        lo, hi = b * cols // 8, (b + 1) * cols // 8
+        centre = top[lo + (hi - lo) // 4 : hi - (hi - lo) // 4]
+        if centre.mean() > 128:
+            value |= 1 << b
+    return value

@@ -80,6 +80,9 @@ class ExportSettings:
     # Whose labels: an annotator's name, or "union:A,B" / "majority:A,B,C" (see
     # core.label_sources); None: the project's annotator.
     annotator: str | None = None
+    # Decode the video's proxy instead of the source where it is usable and at least as large
+    # as ``size`` (issue #14: much faster; the pixels differ a little, see README).
+    from_proxy: bool = False
 
     def __post_init__(self):
         if self.stride < 1:
@@ -221,7 +224,8 @@ def export_dataset(
     plan = []
     for video in videos:
         labels = resolve_labels(project, video.id, annotator)
-        scene_key = _digest(video.fingerprint, [rows, cols], settings.stride)
+        scene_key = _digest(video.fingerprint, [rows, cols], settings.stride,
+                            *(["proxy"] if _proxy_for_export(project, video, settings) else []))
         label_key = _digest(genres, settings.stride, labels.tobytes(), list(labels.shape), annotator)
         prev = manifest.done.get(video.id) or manifest.previous.get(video.id) or {}
         scene_ok = prev.get("scene_key") == scene_key and (out / f"scene_{video.id}.npy").is_file()
@@ -264,7 +268,9 @@ def export_dataset(
                 shots = detector_for_export(project, video, settings.stride, (rows, cols))
                 target = out / f"scene_{video.id}.npy"
                 temps.append((_write_scene(video, target, (rows, cols), settings.stride, step,
-                                           shots.feed if shots else None), target))
+                                           shots.feed if shots else None,
+                                           proxy=_proxy_for_export(project, video, settings)),
+                              target))
                 store_export_cuts(project, video, shots)
                 done += len(source_indices(video, settings.stride))
             target = out / f"category_{video.id}.npy"
@@ -366,10 +372,26 @@ def _entry(project, video, labels, settings, scene_key, label_key) -> dict:
     }
 
 
-def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=None) -> Path:
+def _proxy_for_export(project: Project, video: Video, settings: ExportSettings) -> Path | None:
+    """The proxy to export ``video`` from (issue #14), or None: the source. Only a usable proxy
+    at least as large as the exported size (never an upscaled picture)."""
+    if not settings.from_proxy:
+        return None
+    from .proxy import proxy_geometry, valid_proxy
+
+    path = valid_proxy(project.folder, video)
+    _k, width, height = proxy_geometry(video.width, video.height)
+    rows, cols = settings.size
+    return path if path is not None and rows <= height and cols <= width else None
+
+
+def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=None,
+                 proxy: Path | None = None) -> Path:
     """Decode, resize and stream frames into a memory-mapped .npy temporary file beside
     ``target``; returns it complete (the caller renames it into place). ``on_frame(rgb)``
-    (optional) sees each exported frame, e.g. a shot detector."""
+    (optional) sees each exported frame, e.g. a shot detector; ``proxy``: read the frames
+    from that proxy instead of the video (``core.proxy``)."""
+    from .proxy import ProxyReader
     from .video import VideoReader
 
     indices = source_indices(video, stride)
@@ -386,7 +408,7 @@ def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=N
             raise
         reserve_space(tmp, target)
         written = 0
-        with VideoReader(video.path) as reader:
+        with (ProxyReader(proxy) if proxy is not None else VideoReader(video.path)) as reader:
             for k, frame in enumerate(reader.iter_frames(0, video.frames, stride, size=size)):
                 scene[k] = frame.transpose(2, 0, 1)
                 if on_frame is not None:

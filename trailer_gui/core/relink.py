@@ -182,7 +182,8 @@ class RemoveResult:
 
 def remove_video(project: Project, video_id: int) -> RemoveResult:
     """Remove a trailer from the project, after a backup of the database that keeps its
-    labels; its exported dataset files and predictions go too (ids may be used again)."""
+    labels; its exported dataset files, predictions and proxy go too (ids may be used
+    again)."""
     from .export import forget_exported
     from .safety_backup import backup_before_change
 
@@ -199,6 +200,9 @@ def remove_video(project: Project, video_id: int) -> RemoveResult:
         db.execute("DELETE FROM videos WHERE id = ?", (video.id,))
     forget_exported(project, video.id)
     _remove_predictions(project, video.id)
+    from .proxy import remove_proxy
+
+    remove_proxy(project.folder, video.id)  # its proxy and cached thumbnails (issue #14)
     return RemoveResult(video, labelled, backup)
 
 

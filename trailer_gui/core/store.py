@@ -351,13 +351,21 @@ class Project(LabelStore):
 
     def add_video(self, path: str | Path) -> Video:
         """Probe ``path`` and add it with the next id. Raises a VideoError for a bad file.
-        Shot cuts are detected in the same decoding pass (``core.shots``) and stored."""
+        Shot cuts are detected in the same decoding pass (``core.shots``) and stored, and the
+        video's proxy is written in that pass too (``core.proxy``; never fails the add)."""
+        from .proxy import ProxyRecorder, chain_hooks
         from .shots import ShotDetector
         from .video import probe  # OpenCV import only when videos are touched
 
         detector = ShotDetector(bgr=True)
-        info = probe(path, frame_hook=detector.feed)
-        cuts = detector.finish() if detector.frames == info.frames else None
+        with ProxyRecorder(self.folder, path) as proxy:  # the proxy, in the same pass (#14)
+            info = probe(path, frame_hook=chain_hooks(detector.feed, proxy.feed))
+            cuts = detector.finish() if detector.frames == info.frames else None
+            vid = self._insert_video(path, info, cuts, detector.name)
+            proxy.commit(vid, info.frames, info.fps, info.fingerprint)
+        return self.video(vid)
+
+    def _insert_video(self, path, info, cuts, detector_name: str) -> int:
         with self.transaction() as db:
             (vid,) = db.execute("SELECT COALESCE(MAX(id) + 1, 0) FROM videos").fetchone()
             db.execute(
@@ -367,8 +375,8 @@ class Project(LabelStore):
                  info.height, info.duration, int(info.has_audio), info.fingerprint, _now()),
             )
             if cuts is not None:
-                self._put_cuts(db, vid, cuts, detector.name)
-        return self.video(vid)
+                self._put_cuts(db, vid, cuts, detector_name)
+        return vid
 
     def _video_from_row(self, row) -> Video:
         vid, path, frames, fps, width, height, duration, audio, fp = row

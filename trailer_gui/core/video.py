@@ -138,8 +138,8 @@ def probe(
     ``core.progress`` fits.
 
     ``frame_hook(bgr)``, if given, sees every decoded frame of that pass in order ((H, W, 3)
-    uint8 **BGR**, valid only during the call), e.g. to detect shot cuts without decoding
-    twice; with a hook the file is always decoded (the remembered scan is replaced). If a
+    uint8 **BGR**, a fresh array per frame that the hook may keep, e.g. to encode it in
+    another thread as ``core.proxy`` does), e.g. to detect shot cuts without decoding twice; with a hook the file is always decoded (the remembered scan is replaced). If a
     frame cannot be converted the hook is not called again (count its calls); if the hook
     raises, the pass stops like it does for ``progress``.
 

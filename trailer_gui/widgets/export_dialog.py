@@ -73,6 +73,12 @@ class ExportDialog(QtWidgets.QDialog):
         self.source = LabelSourcePicker(project.annotators(), annotator, last.annotator)
         self.source.sigChanged.connect(self._update_buttons)
         form.addRow("Labels", self.source)
+        self.from_proxy = QtWidgets.QCheckBox("Decode the proxies (faster; pixels differ slightly)")
+        self.from_proxy.setObjectName("export_from_proxy")
+        self.from_proxy.setToolTip(
+            "Read each trailer's small scrubbing proxy instead of the video where the proxy "
+            "is at least as large as the frame size (see README: Proxies)")
+        form.addRow("", self.from_proxy)
         form.addRow(QtWidgets.QLabel(f"Into: {project.folder / 'dataset'}"))
 
         self.progress = QtWidgets.QProgressBar()
@@ -101,7 +107,8 @@ class ExportDialog(QtWidgets.QDialog):
     # ---- state ---------------------------------------------------------------------------
     def settings(self) -> ExportSettings:
         return ExportSettings((self.rows.value(), self.cols.value()), self.stride.value(),
-                              self.source.spec() or self.annotator)
+                              self.source.spec() or self.annotator,
+                              from_proxy=self.from_proxy.isChecked())
 
     def checked_ids(self) -> list[int]:
         return [
@@ -120,7 +127,7 @@ class ExportDialog(QtWidgets.QDialog):
     def _update_buttons(self, *_):
         busy = self.running()
         self.export_button.setEnabled(not busy and bool(self.checked_ids()) and self.source.is_valid())
-        for w in (self.rows, self.cols, self.stride, self.trailers, self.source):
+        for w in (self.rows, self.cols, self.stride, self.trailers, self.source, self.from_proxy):
             w.setEnabled(not busy)
         self.cancel_button.setText("Cancel" if busy else "Close")
 

@@ -158,6 +158,8 @@ class Filmstrip(QObject):
         self.fps = 25.0
         self.aspect = 16 / 9
         self.path: Path | None = None
+        self.decode_path: Path | None = None  # the proxy read instead of path (issue #14)
+        self.disk_cache = None  # a core.thumbcache.ThumbCache (issue #14)
         self.cache = ThumbCache()
         self._gen = 0
         self._source = None  # ThumbnailSource, started with the first video
@@ -198,10 +200,13 @@ class Filmstrip(QObject):
 
     # ---------------------------------------------------------------- video
     def set_video(self, path, frames: int = 0, fps: float = 25.0,
-                  aspect: float | None = None) -> None:
+                  aspect: float | None = None, *, proxy=None, disk_cache=None) -> None:
         """Show thumbnails of ``path`` (``frames`` frames, width/height ``aspect``); ``None``
-        clears. The cache and pending work of the previous video are dropped."""
+        clears. The cache and pending work of the previous video are dropped. ``proxy``: a
+        proxy to decode instead (issue #14); ``disk_cache``: a ``ThumbCache`` to read first."""
         self._gen += 1
+        self.decode_path = Path(proxy) if proxy is not None else None
+        self.disk_cache = disk_cache
         self.cache.clear()
         self._last_request = None
         if self._source is not None:
@@ -330,7 +335,8 @@ class Filmstrip(QObject):
             self._source = ThumbnailSource.start(self.reader_factory)
             self._source.sigThumbnail.connect(self._on_thumbnail)
             self._source.set_throttle(PLAYING_THROTTLE_S if self._playing else 0.0)
-        self._source.request(self._gen, self.path, wanted, h)
+        self._source.request(self._gen, self.decode_path or self.path, wanted, h,
+                             self.disk_cache)
 
     def _on_thumbnail(self, gen: int, frame: int, height: int, image: QtGui.QImage) -> None:
         if gen != self._gen:

@@ -41,6 +41,7 @@ from .several_writers import SeveralWriters
 from .shots_ui import ShotActions, ShotTools
 from .player import Player
 from .prefs import Prefs, reachable
+from .proxy_controller import ProxyController
 from .recovery import Recovery
 from .relink_ui import RelinkActions, Relinker
 from .start_page import BusyPage, StartPage
@@ -109,6 +110,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         self.shot_tools = ShotTools(self)  # cut markers, Snap to shots (#6)
         self.writers = SeveralWriters(self)  # other programs' label changes, other windows (#10)
         self.relinker = Relinker(self)  # Locate… a trailer whose file moved or changed (#10)
+        self.proxies = ProxyController(self)  # scrubbing proxies made in the background (#14)
         self.setAcceptDrops(True)
         self.setWindowIcon(QtWidgets.QApplication.windowIcon())
         self._restore_window()
@@ -270,12 +272,14 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         self._update_actions()
         self.model_ctl.project_changed()
         self.writers.project_changed()
+        self.proxies.project_opened()
         self.player.view.setFocus()  # arrow keys step frames at once, not the trailer list
         return True
 
     def close_project(self) -> bool:
         if self.project is None:
             return True
+        self.proxies.project_closed()
         self._leave_video()
         self.recovery.closing()
         self.state.project.close()
@@ -347,7 +351,8 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         self.timeline.set_labels(editor, self.state.genres, video.fps)
         self.genre_bar.set_editor(editor, self.state.genres)
         frame = min(max(0, int(frame)), video.frames - 1)
-        self.player.open(str(video.path), video.frames, video.fps)
+        self.player.open(str(video.path), video.frames, video.fps,
+                         proxy=self.proxies.proxy_for(video))
         self.playback.video_opened(video)
         self.shot_tools.video_opened(video)
         if frame:
@@ -391,7 +396,11 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
             self.statusBar().showMessage(f"Could not remember the position: {exc}", 5000)
 
     def current_frame(self) -> int:
-        return self.player.frame() if self.state.video is not None else 0
+        """The frame on screen: what keys, I/O and clicks act on (#14: never one not yet seen)."""
+        if self.state.video is None:
+            return 0
+        shown = self.player.shown_frame()
+        return shown if shown >= 0 else self.player.frame()
 
     # ==== player <-> timeline ==============================================================
     def _on_player_frame(self, frame: int) -> None:
@@ -701,6 +710,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         self.model_ctl.refresh_notes()  # the rows were remade
         n = len(result.added)
         self.statusBar().showMessage(f"Added {n} trailer{'s' * (n != 1)}", 5000)
+        self.proxies.ensure()  # a proxy that could not be made while adding
         if result.added and self.state.video is None:
             self.select_video(result.added[0])
         if result.refused:

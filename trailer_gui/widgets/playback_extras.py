@@ -46,7 +46,8 @@ class PlaybackExtras(QtCore.QObject):
         """``video``: the store's ``Video`` the player just opened."""
         self.audio.open(video.path, video.fps, bool(video.has_audio))
         aspect = video.width / video.height if video.width and video.height else None
-        self.filmstrip.set_video(video.path, video.frames, video.fps, aspect)
+        self.filmstrip.set_video(video.path, video.frames, video.fps, aspect,
+                                 **self.window.proxies.filmstrip_sources(video))
         self._update_mute_action()
 
     def video_closed(self) -> None:

@@ -8,9 +8,18 @@ widget only sends requests (seek, play, pause, speed) and shows what comes back:
   screen (play, pause, seek while playing, open, close); frames of an older generation that
   were still queued are ignored, so a pause never shows one more frame;
 * when paused, the frame asked for last is the one that ends up shown (latest request wins
-  in the decoder); an older seek finishing meanwhile is drawn as scrubbing feedback but does
-  not change ``frame()`` nor emit ``sigFrameChanged``;
-* during playback ``sigFrameChanged`` follows the frames shown, in increasing order.
+  in the decoder); an older seek finishing meanwhile is drawn as scrubbing feedback only if it
+  lies between the frame on screen and the one asked for (progress, never a flash back);
+* during playback ``sigFrameChanged`` follows the frames shown, in increasing order;
+* the frame number in the transport bar, ``shown_frame()`` and ``sigFrameChanged`` always name
+  the picture on screen (the main window paints that frame: what the user sees is what a key
+  labels, even while the frame asked for is still being decoded).
+
+Proxies (issue #14): with ``open(..., proxy=path)`` (or ``set_proxy``) a second decoder thread
+reads the video's small all-intra proxy. A seek asks both: the proxy frame comes at once
+(a few ms) and is shown, then the exact full-size frame replaces it when ready
+(``shown_exact()``). Playback at ``PROXY_SPEED`` (2x) and above plays from the proxy, every
+frame; pausing there brings the exact frame. Without a proxy everything works as before.
 
 Keyboard shortcuts belong to the main window, which calls ``step``/``toggle_play``/...;
 the transport bar's controls never take the focus.
@@ -46,6 +55,8 @@ def _wait_lingering(timeout_ms: int) -> None:
             _LINGERING.remove(source)
 
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
+PROXY_SPEED = 2.0  # from this speed on, playback decodes the proxy (every frame shown)
+PROXY_MAX_DISPLAY_FPS = 120.0  # 4x of 30 fps: every frame of a 24-30 fps video at 4x
 MIN_SPEED, MAX_SPEED = 0.25, 4.0
 BACKGROUND = QtGui.QColor(16, 16, 16)
 TEXT = QtGui.QColor(220, 220, 220)
@@ -132,17 +143,22 @@ class Player(QtWidgets.QWidget):
     """Shows a video's frames; plays, steps and seeks. See the module docstring."""
 
     sigFrameChanged = Signal(int)  # the frame now shown (during playback and after seeks)
+    sigShown = Signal(int, bool)  # the same, and whether it is the exact full-size picture
     sigPlayingChanged = Signal(bool)
     sigError = Signal(str)
 
     # how the decoder thread opens a video (path -> VideoReader-like); tests swap it
     reader_factory: Callable[[str], object] | None = None
+    proxy_reader_factory: Callable[[str], object] | None = None  # same, for proxies
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.clock_factory: Callable[[float, float], Clock] | None = None
         self.timecode_style = "frames"
         self._source: FrameSource | None = None
+        self._proxy: FrameSource | None = None  # the proxy's decoder (None: no proxy)
+        self._playing_from: FrameSource | None = None  # which decoder the playback uses
+        self._shown_exact = False  # the picture on screen is the full-size decoded frame
         self._path: Path | None = None
         self._frames = 0
         self._fps = 24.0
@@ -228,8 +244,9 @@ class Player(QtWidgets.QWidget):
 
     # -------------------------------------------------------------------- video
 
-    def open(self, path, frames: int, fps: float) -> None:
-        """Show the video at ``path`` (``frames`` frames at ``fps``), from frame 0."""
+    def open(self, path, frames: int, fps: float, proxy=None) -> None:
+        """Show the video at ``path`` (``frames`` frames at ``fps``), from frame 0; ``proxy``:
+        the path of its proxy (``core.proxy``), if it has a usable one."""
         self.close_video()
         self._path = Path(path)
         self._frames = max(0, int(frames))
@@ -245,20 +262,63 @@ class Player(QtWidgets.QWidget):
         source.sigError.connect(self._on_error)
         source.sigOpened.connect(self._on_opened)
         self._source = source
+        if proxy is not None:
+            self._start_proxy(proxy)
         if self._frames > 0:
-            source.request(0, self._gen)
+            self.seek(0)
         self._update_controls()
+
+    def set_proxy(self, path) -> None:
+        """Use the proxy at ``path`` for the open video from now on (None: no proxy)."""
+        if self._source is None or self._broken:
+            return
+        self._stop_proxy()
+        if path is not None:
+            self._start_proxy(path)
+
+    def has_proxy(self) -> bool:
+        return self._proxy is not None
+
+    def _start_proxy(self, path) -> None:
+        factory = self.proxy_reader_factory
+        if factory is None:
+            import trailer_gui.core.proxy as proxy_mod  # imported on the GUI thread: see decoder
+
+            factory = proxy_mod.ProxyReader
+        source = FrameSource.start(path, factory, acknowledge=True)
+        source.max_display_fps = PROXY_MAX_DISPLAY_FPS
+        source.sigFrameTagged.connect(self._on_proxy_frame)
+        source.sigPlaybackFinished.connect(self._on_finished)
+        source.sigError.connect(self._on_proxy_error)
+        self._proxy = source
+
+    def _stop_proxy(self) -> None:
+        source, self._proxy = self._proxy, None
+        if source is None:
+            return
+        if self._playing_from is source:  # playing from it: go on from the full-size video
+            self._playing_from = None
+            if self._playing:
+                self._restart_playback()
+        self._release(source, (
+            (source.sigFrameTagged, self._on_proxy_frame),
+            (source.sigPlaybackFinished, self._on_finished),
+            (source.sigError, self._on_proxy_error),
+        ))
 
     def close_video(self) -> None:
         """Stop playback and the decoder thread; show nothing."""
         was_playing = self._playing
         self._playing = False
+        self._playing_from = None
         self._gen += 1
+        self._stop_proxy()
         self._stop_source()
         self._path = None
         self._frames = 0
         self._frame = 0
         self._shown_frame = -1
+        self._shown_exact = False
         self._image = None
         self._error = ""
         self.view.set_image(None)
@@ -276,12 +336,16 @@ class Player(QtWidgets.QWidget):
         source, self._source = self._source, None
         if source is None:
             return
-        for sig, slot in (
+        self._release(source, (
             (source.sigFrameTagged, self._on_frame),
             (source.sigPlaybackFinished, self._on_finished),
             (source.sigError, self._on_error),
             (source.sigOpened, self._on_opened),
-        ):
+        ))
+
+    @staticmethod
+    def _release(source: FrameSource, connections) -> None:
+        for sig, slot in connections:
             try:
                 sig.disconnect(slot)
             except (RuntimeError, TypeError):
@@ -320,6 +384,10 @@ class Player(QtWidgets.QWidget):
         """Index of the image on screen (-1: none)."""
         return self._shown_frame
 
+    def shown_exact(self) -> bool:
+        """Whether the image on screen is the full-size frame (not the proxy's)."""
+        return self._shown_exact
+
     def error(self) -> str:
         return self._error
 
@@ -329,8 +397,9 @@ class Player(QtWidgets.QWidget):
     def stats(self) -> dict:
         """Frames shown and dropped since ``play()`` started (across speed changes/seeks)."""
         dropped = self._gui_dropped
-        if self._source is not None:
-            s = self._source.playback_stats()
+        source = self._playing_from or self._source
+        if source is not None:
+            s = source.playback_stats()
             if s["session"] == self._session:
                 dropped += s["dropped"]
         return {"shown": self._shown, "dropped": dropped}
@@ -349,7 +418,9 @@ class Player(QtWidgets.QWidget):
             self._gen += 1
             self._start_playback(frame, clock_start=frame / self._fps)
         else:
-            self._source.request(frame, self._gen)
+            if self._proxy is not None and not (self._shown_frame == frame and self._shown_exact):
+                self._proxy.request(frame, self._gen)  # a picture at once ...
+            self._source.request(frame, self._gen)  # ... then the exact one
 
     def step(self, n: int) -> None:
         """Move ``n`` frames (pausing first)."""
@@ -390,10 +461,10 @@ class Player(QtWidgets.QWidget):
             return
         self._playing = False
         self._gen += 1
-        if self._source is not None:
-            self._source.stop_playback(self._gen)
-        if self._shown_frame >= 0:
-            self._frame = self._shown_frame
+        source, self._playing_from = self._playing_from, None
+        if source is not None:
+            source.stop_playback(self._gen)
+        self._settle_on_shown()
         self._update_controls()
         self.sigPlayingChanged.emit(False)
 
@@ -415,12 +486,34 @@ class Player(QtWidgets.QWidget):
         changed = factor != self._speed
         self._speed = factor
         self._sync_speed_combo()
-        if changed and self._playing and self._source is not None:
+        if changed and self._playing and self._playing_from is not self._player_for_speed():
+            self._restart_playback()  # to or from the proxy
+        elif changed and self._playing and self._playing_from is not None:
             clock = None
             if self.clock_factory is not None:
                 at = max(self._shown_frame, 0) / self._fps
                 clock = self.clock_factory(at, factor)
-            self._source.set_speed(factor, clock)
+            self._playing_from.set_speed(factor, clock)
+
+    def _player_for_speed(self) -> FrameSource | None:
+        if self._proxy is not None and self._speed >= PROXY_SPEED:
+            return self._proxy
+        return self._source
+
+    def _restart_playback(self) -> None:
+        """Play on from the frame on screen with the decoder the speed calls for."""
+        old = self._playing_from
+        self._gen += 1
+        if old is not None:
+            old.stop_playback(self._gen)
+        at = max(self._shown_frame, self._frame, 0)
+        if at < self._frames - 1:
+            self._start_playback(at + 1, clock_start=at / self._fps)
+            return
+        self._playing = False  # already on the last frame: playback is over
+        self._playing_from = None
+        self._update_controls()
+        self.sigPlayingChanged.emit(False)
 
     def clock_jumped(self) -> None:
         """The clock from ``clock_factory`` jumped ahead (any thread): the decoder reads it
@@ -434,7 +527,11 @@ class Player(QtWidgets.QWidget):
         clock = None
         if self.clock_factory is not None:
             clock = self.clock_factory(clock_start, self._speed)
-        self._source.start_playback(
+        source = self._player_for_speed()
+        if self._playing_from is not None and self._playing_from is not source:
+            self._playing_from.stop_playback(self._gen)
+        self._playing_from = source
+        source.start_playback(
             from_frame,
             self._fps,
             self._speed,
@@ -448,42 +545,68 @@ class Player(QtWidgets.QWidget):
     # ------------------------------------------------------------ from the decoder
 
     def _on_frame(self, gen: int, index: int, image: QtGui.QImage) -> None:
+        self._take(self._source, gen, index, image, exact=True)
+
+    def _on_proxy_frame(self, gen: int, index: int, image: QtGui.QImage) -> None:
+        self._take(self._proxy, gen, index, image, exact=False)
+
+    def _take(self, expected, gen: int, index: int, image: QtGui.QImage, exact: bool) -> None:
         source = self.sender()
         if isinstance(source, FrameSource):
             source.frame_taken()
-        elif self._source is not None:
-            self._source.frame_taken()
-        if gen != self._gen or source is not self._source and source is not None:
+        elif expected is not None:
+            source = expected
+            expected.frame_taken()
+        if gen != self._gen or source is not expected and source is not None:
             return  # queued before a pause/seek/close: not wanted any more
         if self._error or self.view.message():  # an error or "Opening ..." until now
             self._error = ""
             self.view.set_message("")
-        if not self._playing and index != self._frame:
-            # an older seek finishing while a newer one waits: feedback only
-            self.view.set_image(image)
-            return
         if self._playing:
             if index <= self._last_play_index:
                 return  # cannot happen (the decoder plays forward); never go backwards
             self._last_play_index = index
+            self._frame = index
+            self._shown += 1
+        elif index == self._frame:
+            if not exact and self._shown_frame == index and self._shown_exact:
+                return  # the exact picture is already there
+        else:
+            # an older seek finishing while a newer one waits: shown as scrubbing feedback
+            # only on the way from the frame on screen to the one asked for
+            lo, hi = sorted((self._shown_frame, self._frame))
+            if self._shown_frame >= 0 and not lo < index < hi:
+                return
         self._image = image
         self._shown_frame = index
-        self._frame = index
+        self._shown_exact = exact
         self.view.set_image(image)
-        if self._playing:
-            self._shown += 1
         self._update_label()
         self.sigFrameChanged.emit(index)
+        self.sigShown.emit(index, exact)
+
+    def _on_proxy_error(self, message: str) -> None:
+        """A proxy that cannot be read is only a lost convenience: go on without it."""
+        if self.sender() is self._proxy:
+            self._stop_proxy()
 
     def _on_finished(self, gen: int, last: int) -> None:
         if gen != self._gen or not self._playing:
             return
         self._playing = False
+        self._playing_from = None
         self._gen += 1
-        if self._shown_frame >= 0:
-            self._frame = self._shown_frame
+        self._settle_on_shown()
         self._update_controls()
         self.sigPlayingChanged.emit(False)
+
+    def _settle_on_shown(self) -> None:
+        """Playback ended: the frame on screen is the current one; if it came from the
+        proxy, the exact full-size picture is asked for."""
+        if self._shown_frame >= 0:
+            self._frame = self._shown_frame
+            if not self._shown_exact and self._source is not None:
+                self._source.request(self._frame, self._gen)
 
     def _on_error(self, message: str) -> None:
         if self.sender() is not self._source:
@@ -497,6 +620,7 @@ class Player(QtWidgets.QWidget):
         self.view.set_message(message)
         if self._playing:
             self._playing = False
+            self._playing_from = None
             self._gen += 1
             self.sigPlayingChanged.emit(False)
         self._update_controls()

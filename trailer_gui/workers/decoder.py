@@ -123,7 +123,7 @@ class SyncedClock:
             return self._now()
 
 
-def stride_for(fps: float, speed: float) -> int:
+def stride_for(fps: float, speed: float, max_display_fps: float = MAX_DISPLAY_FPS) -> int:
     """Show every k-th frame when frames would come faster than ``MAX_DISPLAY_FPS``.
 
     A screen refreshes 60 times a second and a labeller watching at 2-4x judges content,
@@ -131,7 +131,7 @@ def stride_for(fps: float, speed: float) -> int:
     decoding and conversion on two cores cannot give. Showing every k-th frame and only
     grabbing the others keeps the picture moving at an even rate with no drift. 24 fps: 1x
     and 1.5x show every frame, 2x every 2nd, 4x every 3rd."""
-    return max(1, int(round(fps * speed / MAX_DISPLAY_FPS)))
+    return max(1, int(round(fps * speed / max_display_fps)))
 
 
 def rgb_to_qimage(rgb: np.ndarray) -> QtGui.QImage:
@@ -223,6 +223,9 @@ class FrameSource(MailboxWorker):
         self._in_flight = 0
         self._stats = _Stats()
         self._speed_update: tuple[float, Clock | None] | None = None
+        # A proxy source (issue #14) decodes a small all-intra copy at ~2 ms a frame: it
+        # shows every frame at 2x and 4x (see stride_for).
+        self.max_display_fps = MAX_DISPLAY_FPS
 
     # ----------------------------------------------------------------- life cycle
 
@@ -445,7 +448,7 @@ class FrameSource(MailboxWorker):
         fps = play.fps
         clock = play.clock
         speed = play.speed
-        stride = stride_for(fps, speed)
+        stride = stride_for(fps, speed, self.max_display_fps)
         self._open_frames(play.start, stop, stride)
         buf: deque[tuple[int, np.ndarray]] = deque()
         passed = play.start - 1  # the last frame taken from the reader (or skipped over)
@@ -490,7 +493,7 @@ class FrameSource(MailboxWorker):
                 elif isinstance(clock, MonotonicClock):
                     clock = clock.rebased(new_speed)
                 speed = new_speed
-                new_stride = stride_for(fps, speed)
+                new_stride = stride_for(fps, speed, self.max_display_fps)
                 if new_stride != stride and not exhausted:
                     stride = new_stride
                     self._open_frames(passed + 1, stop, stride)
@@ -527,7 +530,8 @@ class FrameSource(MailboxWorker):
                 count(dropped=1, last=index)
             if buf and buf[0][0] <= target:
                 index, rgb = buf.popleft()
-                is_last = exhausted and not buf
+                # the video's last frame is always shown, even when the GUI is busy
+                is_last = (exhausted and not buf) or index >= stop - 1
                 late = index + stride <= target
                 if late and not is_last and time.monotonic() - last_shown_wall < MAX_HOLD_S:
                     count(dropped=1, last=index)

@@ -14,6 +14,10 @@ only grabs the frames in between (or seeks when the gap is long) and resizes wit
 on long-GOP H.264 (~50-230 ms each at 1080p). Thumbnails come out as ``QImage``
 (``Format_RGB32``), converted here.
 
+Proxies and the disk cache (issue #14): a request may name the video's proxy, which is read
+instead (all-intra, 540 lines: each thumbnail is one small decode), and a ``ThumbCache``:
+thumbnails found there are sent first, without decoding, and new ones are written to it.
+
 ``set_throttle(seconds)`` makes the loop pause that long between two thumbnails (the window
 sets it while the video plays, so that thumbnails do not take the decoder's CPU).
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from PySide6 import QtCore, QtGui
@@ -32,8 +37,12 @@ from .mailbox import MailboxWorker
 
 
 def _open_reader(path: str):
+    from trailer_gui.core.proxy import PROXY_DIR, ProxyReader
     from trailer_gui.core.video import VideoReader
 
+    p = Path(path)
+    if p.parent.name == PROXY_DIR and p.with_suffix(".json").is_file():
+        return ProxyReader(p)
     return VideoReader(path, cache_frames=8)
 
 
@@ -43,6 +52,7 @@ class _Request:
     path: str
     frames: list[int]
     height: int
+    cache: object | None = None  # a core.thumbcache.ThumbCache
 
 
 def runs(frames: list[int]) -> list[tuple[int, int, int]]:
@@ -83,6 +93,7 @@ class ThumbnailSource(MailboxWorker):
         self._reader_factory = reader_factory or _open_reader
         self._throttle_s = 0.0
         self.made = 0  # thumbnails made (for tests and statistics)
+        self.from_cache = 0  # thumbnails read from the disk cache
         self.worker_threads: set[int] = set()  # idents of the threads that decoded
 
     @classmethod
@@ -94,10 +105,11 @@ class ThumbnailSource(MailboxWorker):
         return source
 
     # ---------------------------------------------------------------- commands (any thread)
-    def request(self, gen: int, path, frames: list[int], height: int) -> None:
+    def request(self, gen: int, path, frames: list[int], height: int, cache=None) -> None:
         """Make thumbnails ``height`` pixels high of ``frames`` of ``path``, in that order
-        (replaces any older request)."""
-        self._post(_Request(int(gen), str(path), [int(f) for f in frames], max(1, int(height))))
+        (replaces any older request); ``cache``: a ``ThumbCache`` read first and filled."""
+        self._post(_Request(int(gen), str(path), [int(f) for f in frames], max(1, int(height)),
+                            cache))
 
     def cancel(self) -> None:
         """Drop the pending request and stop the one in progress."""
@@ -121,6 +133,10 @@ class ThumbnailSource(MailboxWorker):
                         return
                     cmd, self._cmd = self._cmd, None
                     serial = self._serial
+                if cmd.cache is not None:
+                    cmd = self._from_cache(cmd, serial)
+                    if cmd is None:
+                        continue
                 if cmd.path != path:
                     if reader is not None:
                         reader.close()
@@ -143,6 +159,22 @@ class ThumbnailSource(MailboxWorker):
     def _superseded(self, serial: int) -> bool:
         return self._serial != serial or self._quit
 
+    def _from_cache(self, cmd: _Request, serial: int) -> _Request | None:
+        """Send the thumbnails the disk cache holds; the request for the others (or None)."""
+        missing = []
+        for frame in cmd.frames:
+            if self._superseded(serial):
+                return None
+            rgb = cmd.cache.get(frame, cmd.height)
+            if rgb is None:
+                missing.append(frame)
+            else:
+                self.from_cache += 1
+                self.sigThumbnail.emit(cmd.gen, frame, cmd.height, rgb_to_qimage(rgb))
+        if not missing:
+            return None
+        return _Request(cmd.gen, cmd.path, missing, cmd.height, cmd.cache)
+
     def _make(self, reader, cmd: _Request, serial: int) -> None:
         info = reader.info
         n = reader.frame_count
@@ -158,6 +190,8 @@ class ThumbnailSource(MailboxWorker):
                     if self._superseded(serial):
                         return
                     self.made += 1
+                    if cmd.cache is not None:
+                        cmd.cache.put(frame, height, rgb)
                     self.sigThumbnail.emit(cmd.gen, frame, height, rgb_to_qimage(rgb))
                     frame += step
                     with self._cond:
