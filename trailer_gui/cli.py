@@ -120,7 +120,8 @@ def cmd_export(args):
     stride = args.stride if args.stride is not None else stored.stride
     settings = ExportSettings(size, stride, label_spec(args, project),
                               from_proxy=getattr(args, "from_proxy", False))
-    report = export_dataset(project, settings, ids=args.ids, progress=_progress(), warn=_warn)
+    report = export_dataset(project, settings, ids=args.ids, progress=_progress(), warn=_warn,
+                            out=args.out)
     print(report.summary())
     return 0
 
@@ -184,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "`trailer config`; 64 before any)")
     p.add_argument("--stride", type=int, help="take every Nth source frame (default: the project's)")
     p.add_argument("--ids", type=int, nargs="+", metavar="ID")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="write the dataset there instead of PROJECT/dataset (e.g. from a "
+                        "read-only project)")
     from .cli_annotators import add_label_source_options
 
     add_label_source_options(p)  # --annotator NAME | --union A B... | --majority A B...

@@ -270,6 +270,40 @@ def test_a_read_only_project_opens_to_look_and_refuses_writes(labelled, monkeypa
     assert snapshot(db)[0] == before[0]
 
 
+def test_a_read_only_project_exports_elsewhere_and_writes_nothing_into_it(
+        labelled, monkeypatch, tmp_path, capsys):
+    """A colleague's project on a read-only share: `trailer export` into the project is
+    refused with what to do instead; `--out DIR` writes the dataset there, the project's
+    files stay exactly as they were (no dataset/, no stored shot cuts)."""
+    folder, labels = labelled
+
+    def files():  # SQLite's own -wal/-shm side files are its business (empty here)
+        return {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.rglob("*")
+                if not p.name.endswith(("-wal", "-shm"))}
+
+    before = files()
+    real_access = os.access
+
+    def access(path, mode, *a, **kw):
+        if mode & os.W_OK and str(path).startswith(str(folder)):
+            return False
+        return real_access(path, mode, *a, **kw)
+
+    monkeypatch.setattr(os, "access", access)
+    capsys.readouterr()
+    assert main(["export", str(folder), "--size", "8"]) == 1
+    err = capsys.readouterr().err
+    assert "read-only project" in err and "--out DIR" in err and len(err.splitlines()) == 1
+
+    out = tmp_path / "elsewhere"
+    assert main(["export", str(folder), "--size", "8", "--out", str(out)]) == 0
+    category = np.load(out / "category_0.npy", allow_pickle=False)
+    assert np.array_equal(category[:, 0, :, 0].T.astype(bool), labels)
+    assert np.load(out / "scene_0.npy", allow_pickle=False).shape == (30, 3, 8, 8)
+    assert [t["id"] for t in json.loads((out / "manifest.json").read_text())["trailers"]] == [0]
+    assert files() == before
+
+
 @pytest.mark.skipif(shutil.which("setpriv") is None or os.geteuid() != 0,
                     reason="needs root and setpriv to drop the right to ignore permissions")
 def test_a_truly_read_only_folder_opens_read_only(labelled, tmp_path):

@@ -213,6 +213,40 @@ def test_a_read_only_project_plays_with_a_banner_and_refuses_edits(make_window, 
     assert not backup.list_backups(demo_project)  # nothing is written into the folder
 
 
+def test_a_read_only_project_exports_into_a_folder_of_the_users(make_window, demo_project,
+                                                                qtbot, monkeypatch, tmp_path):
+    """The export dialog of a read-only project asks for a folder before it can export, and
+    writes the dataset there, nothing into the project."""
+    import json
+
+    real_access = os.access
+
+    def access(path, mode, *a, **kw):
+        if mode & os.W_OK and str(path).startswith(str(demo_project)):
+            return False
+        return real_access(path, mode, *a, **kw)
+
+    monkeypatch.setattr(os, "access", access)
+    window = make_window(demo_project)
+    window.actions.export_dataset.trigger()
+    dialog = window.export_dialog
+    assert "read-only" in dialog.out_dir.placeholderText()
+    assert not dialog.export_button.isEnabled()  # nowhere to write yet
+    dialog.rows.setValue(16)
+    dialog.cols.setValue(16)
+    out = tmp_path / "my-export"
+    dialog.out_dir.setText(str(out))
+    assert dialog.export_button.isEnabled()
+    task = dialog.start()
+    with qtbot.waitSignal(task.sigDone, timeout=30_000):
+        pass
+    assert dialog.report is not None and sorted(dialog.report.written) == [0, 1, 2]
+    assert np.load(out / "scene_0.npy", allow_pickle=False).shape[1:] == (3, 16, 16)
+    assert len(json.loads((out / "manifest.json").read_text())["trailers"]) == 3
+    assert not (demo_project / "dataset" / "scene_0.npy").exists()
+    window.close()
+
+
 # ---- focus -------------------------------------------------------------------------------
 def test_arrow_keys_work_at_once_after_opening(make_window, demo_project, qtbot):
     window = make_window(demo_project)

@@ -182,12 +182,17 @@ def export_dataset(
     ids: Sequence[int] | None = None,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
+    out: Path | None = None,
 ) -> ExportReport:
     """Export ``ids`` (default: every video). ``warn(line)`` hears of each unavailable video
-    (also in the report)."""
+    (also in the report). ``out``: write there instead of the project's ``dataset/`` (how a
+    read-only project exports: elsewhere; nothing is then written into the project)."""
     progress = progress or Progress()
     started = time.monotonic()
-    out = dataset_dir(project)
+    if out is None and project.read_only:
+        raise TrailerError(f"{project.folder}: read-only project: its dataset/ cannot be "
+                           "written; export elsewhere (`trailer export PROJECT --out DIR`)")
+    out = Path(out) if out is not None else dataset_dir(project)
     out.mkdir(parents=True, exist_ok=True)
     _remove_leftover_temps(out)
     genres = project.genre_names()
@@ -265,7 +270,9 @@ def export_dataset(
                     progress.update(_base + n, total, f"Exporting {video.name}")
 
                 # Shot cuts for a video that has none yet: from the frames decoded here anyway.
-                shots = detector_for_export(project, video, settings.stride, (rows, cols))
+                # (not for a read-only project: the cuts could not be stored)
+                shots = (None if project.read_only else
+                         detector_for_export(project, video, settings.stride, (rows, cols)))
                 target = out / f"scene_{video.id}.npy"
                 temps.append((_write_scene(video, target, (rows, cols), settings.stride, step,
                                            shots.feed if shots else None,

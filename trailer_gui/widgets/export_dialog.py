@@ -8,6 +8,7 @@ writes ``.part`` files and renames them), so Cancel leaves no half-written file.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from PySide6 import QtWidgets
@@ -79,7 +80,21 @@ class ExportDialog(QtWidgets.QDialog):
             "Read each trailer's small scrubbing proxy instead of the video where the proxy "
             "is at least as large as the frame size (see README: Proxies)")
         form.addRow("", self.from_proxy)
-        form.addRow(QtWidgets.QLabel(f"Into: {project.folder / 'dataset'}"))
+        # Into the project's dataset/ (what training reads), or a folder of the user's: the
+        # only way out of a read-only project.
+        self.out_dir = QtWidgets.QLineEdit()
+        self.out_dir.setObjectName("exportFolder")
+        self.out_dir.setPlaceholderText(
+            "choose a folder: this project is read-only" if project.read_only
+            else f"{project.folder / 'dataset'} (what training reads)")
+        self.out_dir.textChanged.connect(self._update_buttons)
+        choose = QtWidgets.QPushButton("Choose…")
+        choose.setAutoDefault(False)
+        choose.clicked.connect(self._choose_folder)
+        out_row = QtWidgets.QHBoxLayout()
+        out_row.addWidget(self.out_dir, 1)
+        out_row.addWidget(choose)
+        form.addRow("Into", out_row)
 
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1)
@@ -110,6 +125,16 @@ class ExportDialog(QtWidgets.QDialog):
                               self.source.spec() or self.annotator,
                               from_proxy=self.from_proxy.isChecked())
 
+    def out_folder(self) -> Path | None:
+        """Where to export: None = the project's dataset/."""
+        text = self.out_dir.text().strip()
+        return Path(text).expanduser() if text else None
+
+    def _choose_folder(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Export the dataset into")
+        if folder:
+            self.out_dir.setText(folder)
+
     def checked_ids(self) -> list[int]:
         return [
             self.trailers.item(i).data(Qt.UserRole)
@@ -126,8 +151,11 @@ class ExportDialog(QtWidgets.QDialog):
 
     def _update_buttons(self, *_):
         busy = self.running()
-        self.export_button.setEnabled(not busy and bool(self.checked_ids()) and self.source.is_valid())
-        for w in (self.rows, self.cols, self.stride, self.trailers, self.source, self.from_proxy):
+        has_place = bool(self.out_folder()) or not self.project.read_only
+        self.export_button.setEnabled(not busy and bool(self.checked_ids())
+                                      and self.source.is_valid() and has_place)
+        for w in (self.rows, self.cols, self.stride, self.trailers, self.source, self.from_proxy,
+                  self.out_dir):
             w.setEnabled(not busy)
         self.cancel_button.setText("Cancel" if busy else "Close")
 
@@ -143,7 +171,8 @@ class ExportDialog(QtWidgets.QDialog):
         self.report = None
         self.progress.setRange(0, 0)  # busy until the first report
         self.status.setText("Preparing…")
-        self.task = Task(_export, self.project.folder, settings, ids, name="export")
+        self.task = Task(_export, self.project.folder, settings, ids, self.out_folder(),
+                         name="export")
         self.task.sigProgress.connect(self._on_progress)
         self.task.sigFinished.connect(self._on_finished)
         self.task.sigErrored.connect(self._on_error)
@@ -207,10 +236,11 @@ class ExportDialog(QtWidgets.QDialog):
         super().closeEvent(event)
 
 
-def _export(progress, folder, settings: ExportSettings, ids: list[int]) -> ExportReport:
+def _export(progress, folder, settings: ExportSettings, ids: list[int],
+            out: Path | None = None) -> ExportReport:
     """Worker side: its own Project (its own sqlite connection), closed when done."""
     project = Project.open(folder)
     try:
-        return export_dataset(project, settings, ids, progress)
+        return export_dataset(project, settings, ids, progress, out=out)
     finally:
         project.close()
