@@ -181,6 +181,31 @@ def test_a_genre_key_toggles_the_current_frame_and_undo_names_it(make_window, de
     assert not redo.isEnabled()
 
 
+def test_undo_and_redo_follow_edits_the_window_is_not_told_of(make_window, demo_project, qtbot):
+    """Edits straight on the editor (a plug-in, a script, the model's accept) reach the Edit
+    menu by the history's own notices; a range set from code enables Clear range."""
+    window = make_window(demo_project)
+    open_video(qtbot, window, 1)
+    undo, redo = window.actions.undo, window.actions.redo
+    window.editor.paint("comedy", 3, 9)
+    assert undo.isEnabled() and undo.text() == "&Undo Paint comedy 3-8"
+    window.editor.undo()
+    assert not undo.isEnabled() and redo.text() == "&Redo Paint comedy 3-8"
+    with window.editor.gesture():
+        window.editor.paint("other", 0, 2)
+    assert undo.text() == "&Undo Paint other 0-1" and not redo.isEnabled()
+    assert not window.actions.clear_selection.isEnabled()
+    window.timeline.set_selection(4, 12)
+    assert window.actions.clear_selection.isEnabled() and window.actions.zoom_selection.isEnabled()
+    window.timeline.set_selection(None, None)
+    assert not window.actions.clear_selection.isEnabled()
+    old = window.editor
+    open_video(qtbot, window, 2)  # another trailer's history: the old one no longer speaks
+    assert undo.text() == "&Undo"
+    old.paint("action", 0, 1)
+    assert undo.text() == "&Undo" and not undo.isEnabled()
+
+
 def test_range_in_out_fill_delete_and_escape(make_window, demo_project, qtbot):
     window = make_window(demo_project)
     open_video(qtbot, window, 1, 10)

@@ -144,6 +144,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         self.timeline.setMinimumHeight(150)
         self.timeline.sigSeek.connect(self.player.seek)
         self.timeline.sigGestureFinished.connect(self._on_gesture_finished)
+        self.timeline.sigSelectionChanged.connect(self._update_selection_actions)
 
         right = QtWidgets.QWidget()
         rl = QtWidgets.QVBoxLayout(right)
@@ -345,7 +346,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         else:
             # the stored labels, or this trailer's edits still waiting for a locked database
             editor = self.autosaver.open(p, video.id, annotator)
-        editor.add_listener(self._on_labels_changed)
+        editor.add_history_listener(self._update_undo_actions)  # Undo/Redo keep their texts
         self.state.video, self.state.editor = video, editor
         self.live.set_editor(editor, video.fps)
         self.timeline.set_labels(editor, self.state.genres, video.fps)
@@ -376,7 +377,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         self.player.close_video()
         self.playback.video_closed()
         self.shot_tools.video_closed()
-        self.state.editor.remove_listener(self._on_labels_changed)
+        self.state.editor.remove_history_listener(self._update_undo_actions)
         self.live.set_editor(None)
         self.timeline.set_labels(None, [], 25.0)
         self.genre_bar.set_editor(None, [])
@@ -439,7 +440,6 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         self.genre_bar.set_held(set(self.live.held_genres()))
         if step is not None:
             self.statusBar().showMessage(step.name, 3000)
-        self._update_actions()
         return True
 
     def _release_held_keys(self) -> None:
@@ -447,7 +447,6 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         if self.live.holding:
             self.live.release_all()
             self.genre_bar.set_held(set())
-            self._update_actions()
 
     def toggle_genre(self, genre: int) -> None:
         """Toggle a genre on the current frame (or fill the range), e.g. from a chip click."""
@@ -457,7 +456,6 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
             self.fill_selection(genre)
         else:
             self.editor.toggle(genre, self.current_frame())
-        self._update_actions()
 
     def fill_selection(self, genre: int) -> None:
         """Paint the genre over the range; if the whole range has it already, erase it."""
@@ -469,7 +467,6 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
             self.timeline.set_selection(lo, hi)
         on = not bool(ed.array[lo:hi, genre].all())
         ed.paint(genre, lo, hi, on)
-        self._update_actions()
         if ed.undo_name:
             self.statusBar().showMessage(ed.undo_name, 3000)
 
@@ -478,18 +475,15 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
             return
         f, sel = self.current_frame(), self.timeline.selection()
         self.timeline.set_selection(f, sel[1] if sel and f < sel[1] else f + 1)
-        self._update_actions()
 
     def set_out(self) -> None:
         if self.editor is None:
             return
         f, sel = self.current_frame(), self.timeline.selection()
         self.timeline.set_selection(sel[0] if sel and f >= sel[0] else f, f + 1)
-        self._update_actions()
 
     def clear_selection(self) -> None:
         self.timeline.set_selection(None, None)
-        self._update_actions()
 
     def delete_labels(self) -> None:
         ed = self.editor
@@ -499,7 +493,6 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         lo, hi = sel if sel else (self.current_frame(), self.current_frame() + 1)
         if ed.clear(lo, hi):
             self.statusBar().showMessage(ed.undo_name or "", 3000)
-        self._update_actions()
 
     def undo(self) -> None:
         if self.editor is None:
@@ -508,7 +501,6 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         step = self.editor.undo()
         if step is not None:
             self.statusBar().showMessage(f"Undid {step.name}", 3000)
-        self._update_actions()
 
     def redo(self) -> None:
         if self.editor is None:
@@ -517,14 +509,9 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         step = self.editor.redo()
         if step is not None:
             self.statusBar().showMessage(f"Redid {step.name}", 3000)
-        self._update_actions()
-
-    def _on_labels_changed(self, start: int, stop: int) -> None:
-        self._update_undo_actions()
 
     def _on_gesture_finished(self, name: str) -> None:
         self.statusBar().showMessage(name, 3000)
-        self._update_undo_actions()
 
     def _on_saved(self, video_id: int) -> None:
         v, ed = self.state.video, self.editor
@@ -899,11 +886,15 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         undo.setText(f"&Undo {ed.undo_name}" if ed and ed.undo_name else "&Undo")
         redo.setText(f"&Redo {ed.redo_name}" if ed and ed.redo_name else "&Redo")
 
+    def _update_selection_actions(self) -> None:
+        has_sel = self.editor is not None and self.timeline.selection() is not None
+        self.actions.clear_selection.setEnabled(has_sel)
+        self.actions.zoom_selection.setEnabled(has_sel)
+
     def _update_actions(self) -> None:
         a = self.actions
         has_project = self.project is not None
         has_video = self.editor is not None
-        has_sel = has_video and self.timeline.selection() is not None
         for act in (a.add_videos, a.close_project):
             act.setEnabled(has_project)
         a.add_videos.setEnabled(has_project and not self.project.read_only)
@@ -912,8 +903,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
                     a.go_start, a.go_end, a.set_in, a.set_out, a.delete_labels, a.zoom_all,
                     a.slower, a.faster, a.normal_speed):
             act.setEnabled(has_video)
-        a.clear_selection.setEnabled(has_sel)
-        a.zoom_selection.setEnabled(has_sel)
+        self._update_selection_actions()
         a.previous_video.setEnabled(has_project)
         a.next_video.setEnabled(has_project)
         if a.genre_menu is not None:

@@ -618,8 +618,7 @@ class ModelController(QtCore.QObject):
         lo, hi = self.window.timeline.selection() or (0, ed.frames)
         block = P.accepted_labels(pred.probs, self.threshold, lo, hi, pred.decided(self.threshold))
         name = f"Accept predictions {lo}-{max(lo, hi - 1)}"
-        changed = ed.set_block(lo, block, name)
-        self.window._update_actions()
+        changed = ed.set_block(lo, block, name)  # Undo's text follows by itself
         self.window.statusBar().showMessage(name if changed else "The labels already match the "
                                             "predictions there", 4000)
         return changed
