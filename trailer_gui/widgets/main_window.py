@@ -6,8 +6,9 @@ Structure (``QStackedWidget`` pages):
 * busy page    a progress bar with Cancel (the demo being made)
 * editor page  ``QSplitter``: VideoList | (Player / GenreBar / Timeline)
 
-The truth lives in core objects held by :class:`AppState`: the open ``Project`` and the current
-trailer's ``LabelEditor``. Views listen to the editor; the ``Autosaver`` writes it to the store
+What is open lives in the evented :class:`~.workspace.WorkspaceState` (``window.state``): the
+open ``Project``, the current trailer and its ``LabelEditor``, the frame, the annotator, the
+shown run. Views and controllers subscribe to its signals; the window only changes it. Views listen to the editor; the ``Autosaver`` writes it to the store
 about a second after each change. Long work (making the demo, adding videos, export) runs in
 ``workers.tasks.Task`` threads.
 """
@@ -15,7 +16,6 @@ about a second after each change. Long work (making the demo, adding videos, exp
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -23,7 +23,6 @@ from PySide6.QtCore import Qt
 
 from ..core.editing import LabelEditor
 from ..core.errors import DamagedProject, TrailerError, VideoChanged, VideoMissing
-from ..core.genres import Genre
 from ..core.relink import availability
 from ..core.store import Project, Video, is_project
 from ..workers import tasks
@@ -47,6 +46,7 @@ from .relink_ui import RelinkActions, Relinker
 from .start_page import BusyPage, StartPage
 from .timeline import Timeline
 from .video_list import TrailerRow, VideoList
+from .workspace import WorkspaceState
 
 APP_TITLE = "trailer-gui"
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".mpg", ".mpeg", ".wmv", ".ts"}
@@ -59,17 +59,6 @@ def demo_folder() -> Path:
     return Path(base or Path.home() / ".local" / "share" / APP_TITLE) / "demo"
 
 
-@dataclass
-class AppState:
-    """What is open. Labels live in ``editor`` (the truth) and the store (saved)."""
-
-    project: Project | None = None
-    genres: list[Genre] = field(default_factory=list)  # the project's, in column order
-    annotator: str = ""  # whose labels are edited
-    video: Video | None = None
-    editor: LabelEditor | None = None
-
-
 TIMELINE_FIRST_HEIGHT = 330  # px given to the timeline on first run (then the user's split)
 
 
@@ -78,7 +67,8 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         super().__init__()
         self.setObjectName("mainWindow")
         self.prefs = prefs or Prefs()
-        self.state = AppState()
+        self.state = WorkspaceState(self)
+        self._videos_at_open: list[Video] | None = None
         self._add_task: Task | None = None
         self._demo_task: Task | None = None
         self.export_dialog = None
@@ -111,6 +101,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         self.writers = SeveralWriters(self)  # other programs' label changes, other windows (#10)
         self.relinker = Relinker(self)  # Locate… a trailer whose file moved or changed (#10)
         self.proxies = ProxyController(self)  # scrubbing proxies made in the background (#14)
+        self._subscribe()
         self.setAcceptDrops(True)
         self.setWindowIcon(QtWidgets.QApplication.windowIcon())
         self._restore_window()
@@ -121,6 +112,22 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
             self.open_project_path(project_path)
 
     # ==== building =========================================================================
+    def _subscribe(self) -> None:
+        """Who hears what changes (Qt calls them in this order)."""
+        st = self.state
+        st.sigProjectChanged.connect(self._on_project_changed)
+        st.sigProjectChanged.connect(lambda _: self.model_ctl.project_changed())
+        st.sigProjectChanged.connect(lambda _: self.writers.project_changed())
+        st.sigProjectChanged.connect(lambda _: self.proxies.project_opened())  # or closed
+        st.sigVideoChanged.connect(self._on_video_changed)  # the views of the labels first
+        st.sigVideoChanged.connect(self._show_in_player)
+        st.sigVideoChanged.connect(self.playback.video_changed)  # sound, filmstrip
+        st.sigVideoChanged.connect(self.shot_tools.video_changed)  # cut markers
+        st.sigFrameChanged.connect(self.timeline.set_frame)
+        st.sigFrameChanged.connect(self.genre_bar.set_frame)
+        st.sigAnnotatorChanged.connect(self._update_annotator)
+        st.sigHistoryChanged.connect(self._update_undo_actions)  # Undo/Redo keep their texts
+
     def _build_pages(self) -> None:
         self.start_page = StartPage()
         self.start_page.sigNew.connect(self.new_project)
@@ -135,7 +142,8 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         self.video_list.sigVideoSelected.connect(self.select_video)
         self.player = Player()
         self.player.view.setFocusPolicy(Qt.ClickFocus)  # a click on the picture takes the keys back
-        self.player.sigFrameChanged.connect(self._on_player_frame)
+        self.player.sigFrameChanged.connect(self.state.set_frame)  # the one place frames move
+        self.player.sigFrameChanged.connect(self._on_player_frame)  # live coding, remembering
         self.player.sigPlayingChanged.connect(self._on_playing_changed)
         self.player.sigError.connect(self._on_player_error)
         self.genre_bar = GenreBar()
@@ -253,15 +261,9 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
             self.start_page.set_recent(self.prefs.recent_projects())
             return False
         self.close_project()
-        self.state = AppState(project=project, genres=genres, annotator=self.annotator_for(project))
-        self.key_filter.set_keys([g.key for g in genres])
-        self._fill_genre_menu()
         self.prefs.add_recent(project.folder)
-        self.start_page.set_recent(self.prefs.recent_projects())
-        self._refresh_list(videos)
-        self.pages.setCurrentWidget(self.editor_page)
-        self.recovery.opened()  # a backup, or the read-only banner
-        self._update_annotator()
+        self._videos_at_open = videos
+        self.state.set_project(project, genres, self.annotator_for(project))
 
         last_id = _int(project.setting("ui.video"))
         ids = [v.id for v in videos]
@@ -271,9 +273,6 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
             self.select_video(vid, frame or 0)
         self._update_title()
         self._update_actions()
-        self.model_ctl.project_changed()
-        self.writers.project_changed()
-        self.proxies.project_opened()
         self.player.view.setFocus()  # arrow keys step frames at once, not the trailer list
         return True
 
@@ -284,17 +283,25 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         self._leave_video()
         self.recovery.closing()
         self.state.project.close()
-        self.state = AppState()
-        self.key_filter.set_keys([])
-        self.video_list.set_rows([], [])
-        self.pages.setCurrentWidget(self.start_page)
-        self.start_page.set_recent(self.prefs.recent_projects())
-        self._update_annotator()
+        self.state.set_project(None)
         self._update_title()
         self._update_actions()
-        self.model_ctl.project_changed()
-        self.writers.project_changed()
         return True
+
+    def _on_project_changed(self, project: Project | None) -> None:
+        """The window's own parts: genre keys and menu, the trailer list, the page shown."""
+        self.key_filter.set_keys([g.key for g in self.state.genres])
+        self._fill_genre_menu()
+        self.start_page.set_recent(self.prefs.recent_projects())
+        if project is None:
+            self.video_list.set_rows([], [])
+            self.pages.setCurrentWidget(self.start_page)
+        else:
+            videos, self._videos_at_open = self._videos_at_open, None
+            self._refresh_list(videos)
+            self.pages.setCurrentWidget(self.editor_page)
+            self.recovery.opened()  # a backup, or the read-only banner
+        self._update_annotator()
 
     def _refresh_list(self, videos: list[Video] | None = None) -> None:
         p = self.project
@@ -346,20 +353,11 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         else:
             # the stored labels, or this trailer's edits still waiting for a locked database
             editor = self.autosaver.open(p, video.id, annotator)
-        editor.add_history_listener(self._update_undo_actions)  # Undo/Redo keep their texts
-        self.state.video, self.state.editor = video, editor
-        self.live.set_editor(editor, video.fps)
-        self.timeline.set_labels(editor, self.state.genres, video.fps)
-        self.genre_bar.set_editor(editor, self.state.genres)
+        self.state.set_video(video, editor)  # views, player, sound, filmstrip, cuts follow
         frame = min(max(0, int(frame)), video.frames - 1)
-        self.player.open(str(video.path), video.frames, video.fps,
-                         proxy=self.proxies.proxy_for(video))
-        self.playback.video_opened(video)
-        self.shot_tools.video_opened(video)
         if frame:
             self.player.seek(frame)
-        self.timeline.set_frame(frame)
-        self.genre_bar.set_frame(frame)
+        self.state.set_frame(frame)  # at once, before the player shows it
         self.video_list.set_current(video.id)
         self._save_ui_state()
         self._update_title()
@@ -374,14 +372,26 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         self._save_ui_state()
         self.autosaver.detach()
         self.player.pause()
-        self.player.close_video()
-        self.playback.video_closed()
-        self.shot_tools.video_closed()
-        self.state.editor.remove_history_listener(self._update_undo_actions)
-        self.live.set_editor(None)
-        self.timeline.set_labels(None, [], 25.0)
-        self.genre_bar.set_editor(None, [])
-        self.state.video = self.state.editor = None
+        self.state.set_video(None)  # the views, the player and what hangs off it let go
+
+    def _on_video_changed(self, video: Video | None) -> None:
+        """The views of the labels show the current editor (or nothing)."""
+        editor, genres = self.state.editor, self.state.genres
+        if video is None:
+            self.live.set_editor(None)
+            self.timeline.set_labels(None, [], 25.0)
+            self.genre_bar.set_editor(None, [])
+            return
+        self.live.set_editor(editor, video.fps)
+        self.timeline.set_labels(editor, genres, video.fps)
+        self.genre_bar.set_editor(editor, genres)
+
+    def _show_in_player(self, video: Video | None) -> None:
+        if video is None:
+            self.player.close_video()
+        else:
+            self.player.open(str(video.path), video.frames, video.fps,
+                             proxy=self.proxies.proxy_for(video))
 
     def _save_ui_state(self) -> None:
         self._ui_state_timer.stop()
@@ -405,8 +415,6 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
 
     # ==== player <-> timeline ==============================================================
     def _on_player_frame(self, frame: int) -> None:
-        self.timeline.set_frame(frame)
-        self.genre_bar.set_frame(frame)
         if self.live.holding:
             self.live.passed(frame, self.player.is_playing())
         if not self.player.is_playing():
@@ -758,12 +766,11 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
             return False
         vid, frame = (self.state.video.id, self.current_frame()) if self.state.video else (None, 0)
         self._leave_video()  # saves under the old name
-        self.state.annotator = annotator
+        self.state.set_annotator(annotator)  # the annotator button follows
         self._refresh_list()
         self.model_ctl.refresh_notes()  # the rows were remade, and the notes compare labels
         if vid is not None:
             self.select_video(vid, frame)
-        self._update_annotator()
         self.statusBar().showMessage(f"Now labelling as {annotator}", 5000)
         return True
 
@@ -874,7 +881,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         else:
             self.saved_label.setText("✓ saved")
 
-    def _update_annotator(self) -> None:
+    def _update_annotator(self, *_) -> None:
         name = self.state.annotator if self.project else (self.prefs.annotator or "")
         self.annotator_button.setText(f"Annotator: {name}" if name else "Annotator: (project's)")
 

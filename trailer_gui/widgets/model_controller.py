@@ -77,7 +77,6 @@ class ModelController(QtCore.QObject):
         self._job_stage = ""
         self._job_started = 0.0
         self._project = None
-        self.shown_run: str | None = None
         self.threshold = P.DEFAULT_THRESHOLD
         # U's ranking of uncertain places, kept while (prediction, trailer, threshold) stay.
         self._uncertain_key: tuple | None = None
@@ -144,6 +143,15 @@ class ModelController(QtCore.QObject):
     @property
     def project(self):
         return self.window.project
+
+    @property
+    def shown_run(self) -> str | None:
+        """The run whose predictions are shown: ``WorkspaceState.run`` (announced)."""
+        return self.window.state.run
+
+    @shown_run.setter
+    def shown_run(self, run: str | None) -> None:
+        self.window.state.set_run(run)
 
     def project_changed(self) -> None:
         """Call after a project was opened or closed (idempotent)."""

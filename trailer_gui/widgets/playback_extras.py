@@ -42,6 +42,13 @@ class PlaybackExtras(QtCore.QObject):
         self._update_mute_action()
 
     # ---- the window's trailer ------------------------------------------------------------
+    def video_changed(self, video) -> None:
+        """``WorkspaceState.sigVideoChanged``: a trailer (or none) is current."""
+        if video is None:
+            self.video_closed()
+        else:
+            self.video_opened(video)
+
     def video_opened(self, video) -> None:
         """``video``: the store's ``Video`` the player just opened."""
         self.audio.open(video.path, video.fps, bool(video.has_audio))

@@ -28,6 +28,13 @@ class ShotTools(QtCore.QObject):
         action.setChecked(on)
         window.timeline.set_snap_to_shots(on)
 
+    def video_changed(self, video) -> None:
+        """``WorkspaceState.sigVideoChanged``: a trailer (or none) is current."""
+        if video is None:
+            self.video_closed()
+        else:
+            self.video_opened(video)
+
     def video_opened(self, video) -> None:
         project = self.window.project
         cuts = None

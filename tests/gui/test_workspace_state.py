@@ -1,0 +1,74 @@
+"""The window's state announces itself: views and controllers follow project, trailer, frame,
+annotator and shown run by listening (issue #11), nobody pushes changes into them by hand."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from .conftest import wait_shown
+from .test_main_window import key
+
+
+class Heard:
+    def __init__(self, state):
+        self.events: list[tuple[str, object]] = []
+        state.sigProjectChanged.connect(lambda p: self.events.append(("project", p and p.folder.name)))
+        state.sigVideoChanged.connect(lambda v: self.events.append(("video", v and v.id)))
+        # what a listener may rely on when a trailer is announced: its project and editor
+        state.sigVideoChanged.connect(lambda v: self.ready.append(
+            v is None or (state.project is not None and state.editor is not None
+                          and state.editor.frames == v.frames)))
+        self.ready: list[bool] = []
+        state.sigFrameChanged.connect(lambda f: self.events.append(("frame", f)))
+        state.sigAnnotatorChanged.connect(lambda a: self.events.append(("annotator", a)))
+        state.sigRunChanged.connect(lambda r: self.events.append(("run", r)))
+
+    def of(self, kind):
+        return [v for k, v in self.events if k == kind]
+
+
+def test_opening_switching_and_closing_are_announced_in_order(make_window, demo_project, qtbot):
+    window = make_window()
+    heard = Heard(window.state)
+    assert window.open_project_path(demo_project)
+    wait_shown(qtbot, window, 0)
+    assert heard.of("project") == ["demo"]
+    first, other = window.video_list.ids()[:2]
+    assert heard.of("video") == [first]  # the remembered (here: first) trailer, after the project
+    assert heard.ready == [True]
+    assert window.state.editor is window.editor and window.state.video.id == first
+
+    heard.events.clear()
+    assert window.select_video(other, 5)
+    wait_shown(qtbot, window, 5)
+    assert heard.of("video") == [None, other]  # the old trailer let go first, then the new one
+    assert heard.of("frame")[0] == 5  # the frame asked for, at once
+    assert heard.ready == [True, True, True]
+    assert window.timeline.frame() == 5 and window.state.frame == 5
+
+    key(qtbot, window, Qt.Key_Right)  # the player moves: state, timeline and chips follow
+    wait_shown(qtbot, window, 6)
+    assert window.state.frame == 6 == window.timeline.frame()
+    assert window.genre_bar._frame == 6
+
+    heard.events.clear()
+    assert window.switch_annotator("bea")
+    assert heard.of("annotator") == ["bea"]
+    assert heard.of("video") == [None, other]  # the same trailer, with bea's labels
+    assert window.annotator_button.text() == "Annotator: bea"
+
+    heard.events.clear()
+    window.close_project()
+    assert heard.of("video") == [None] and heard.of("project") == [None]
+    assert window.state.project is None and window.state.editor is None
+    assert window.pages.currentWidget() is window.start_page
+    assert [a.text() for a in window.actions.genre_menu.actions()][0] == "No project open"
+
+
+def test_the_shown_run_is_state(make_window, demo_project):
+    window = make_window(demo_project)
+    heard = Heard(window.state)
+    window.model_ctl.shown_run = "run-7"
+    assert window.state.run == "run-7" and heard.of("run") == ["run-7"]
+    window.model_ctl.shown_run = "run-7"  # no change, no news
+    assert heard.of("run") == ["run-7"]
