@@ -200,11 +200,11 @@ def test_a_read_only_project_plays_with_a_banner_and_refuses_edits(make_window, 
     window.player.seek(5)  # it plays and shows frames
     wait_shown(qtbot, window, 5)
     labels = window.editor.array.copy()
-    window.toggle_genre(0)
+    window.labels.toggle_genre(0)
     qtbot.keyClick(QtWidgets.QApplication.focusWidget() or window, Qt.Key_3)
     window.timeline.set_selection(0, 10)
-    window.fill_selection(1)
-    window.delete_labels()
+    window.labels.fill_selection(1)
+    window.labels.delete_labels()
     assert np.array_equal(window.editor.array, labels)
     assert not window.editor.can_undo
     assert "Read-only project" in window.statusBar().currentMessage()

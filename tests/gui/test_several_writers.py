@@ -67,7 +67,7 @@ def test_a_cli_import_shows_in_the_open_window_within_the_poll_interval(make_win
     assert status(window).startswith("Labels changed by trailer labels import (pid ")
     assert "comedy 0-10" in status(window)
     assert not window.isWindowModified()  # nothing of ours to save: the store has it
-    window.undo()  # the import is not an undo step of this window
+    window.labels.undo()  # the import is not an undo step of this window
     assert np.array_equal(window.editor.array, imported)
     window.close()
     assert np.array_equal(stored(demo_project, 0, who), imported)

@@ -72,3 +72,24 @@ def test_the_shown_run_is_state(make_window, demo_project):
     assert window.state.run == "run-7" and heard.of("run") == ["run-7"]
     window.model_ctl.shown_run = "run-7"  # no change, no news
     assert heard.of("run") == ["run-7"]
+
+
+def test_each_controller_binds_its_own_actions(make_window, demo_project, qtbot):
+    """No action is looked up on the window by name: the owner binds it, once, and a name
+    missing from the table or bound twice is found when the window is built."""
+    import pytest
+
+    window = make_window(demo_project)
+    window.actions.check_bound()  # all of them
+    with pytest.raises(KeyError, match="no action named 'paint_everything'"):
+        window.actions.bind({"paint_everything": lambda: None})
+    with pytest.raises(ValueError, match="'undo' is bound twice"):
+        window.actions.bind({"undo": lambda: None})
+    for name in ("retrain", "toggle_play", "undo", "snap_to_shots", "locate_video"):
+        assert not hasattr(window, name), name  # no forwarding methods left on the window
+    window.actions.toggle_play.trigger()  # the menu item reaches the player's controller
+    qtbot.waitUntil(lambda: window.player.is_playing(), timeout=3000)
+    assert window.actions.toggle_play.text() == "&Pause"
+    window.actions.toggle_play.trigger()
+    qtbot.waitUntil(lambda: not window.player.is_playing(), timeout=3000)
+    assert window.actions.toggle_play.text() == "&Play"

@@ -32,17 +32,19 @@ from .actions import DEFAULT_KEYS, Actions, keyboard_map_html
 from .annotators import AnnotatorTools
 from .autosave import Autosaver
 from .genre_bar import GenreBar
-from .live_coding import GenreKeyFilter, LiveCoder
-from .model_controller import ModelActions, ModelController
+from .live_coding import LiveCoder
+from .labels_controller import LabelsController
+from .model_controller import ModelController
 from .messages import show_error, show_message
-from .playback_extras import PlaybackActions, PlaybackExtras
+from .playback_controller import PlaybackController
+from .playback_extras import PlaybackExtras
 from .several_writers import SeveralWriters
-from .shots_ui import ShotActions, ShotTools
+from .shots_ui import ShotTools
 from .player import Player
 from .prefs import Prefs, reachable
 from .proxy_controller import ProxyController
 from .recovery import Recovery
-from .relink_ui import RelinkActions, Relinker
+from .relink_ui import Relinker
 from .start_page import BusyPage, StartPage
 from .timeline import Timeline
 from .video_list import TrailerRow, VideoList
@@ -50,7 +52,6 @@ from .workspace import WorkspaceState
 
 APP_TITLE = "trailer-gui"
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".mpg", ".mpeg", ".wmv", ".ts"}
-SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
 UI_STATE_DELAY_MS = 1500
 
 
@@ -62,7 +63,7 @@ def demo_folder() -> Path:
 TIMELINE_FIRST_HEIGHT = 330  # px given to the timeline on first run (then the user's split)
 
 
-class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWidgets.QMainWindow):
+class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, project_path: str | Path | None = None, prefs: Prefs | None = None):
         super().__init__()
         self.setObjectName("mainWindow")
@@ -81,15 +82,28 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
 
         self.live = LiveCoder()
         self.live.lag_ms = self.prefs.reaction_lag_ms
-        self.key_filter = GenreKeyFilter(self, self._genre_pressed, self._genre_released,
-                                         self.live.suspend, self._release_held_keys)
-        QtWidgets.QApplication.instance().installEventFilter(self.key_filter)
 
         self._ui_state_timer = QtCore.QTimer(self, singleShot=True, interval=UI_STATE_DELAY_MS)
         self._ui_state_timer.timeout.connect(self._save_ui_state)
 
         self._build_pages()
+        report = self.statusBar().showMessage
+        self.labels = LabelsController(self.state, self.timeline, self.genre_bar, self.player,
+                                       self.live, self.current_frame,
+                                       lambda lo, hi: self.shot_tools.snap_fill(lo, hi), report, self)
+        self.key_filter = self.labels.key_filter
+        QtWidgets.QApplication.instance().installEventFilter(self.key_filter)
+        self.transport = PlaybackController(self.state, self.player, self.timeline,
+                                            self.video_list.ids, self.select_video, report, self)
         self.actions = Actions(self, self.prefs)
+        self.labels.bind_actions(self.actions)
+        self.transport.bind_actions(self.actions)
+        self.actions.bind({"new_project": self.new_project, "open_project": self.open_project,
+                           "open_demo": lambda *_: self.open_demo(),
+                           "add_videos": self.add_videos, "export_dataset": self.export_dataset,
+                           "close_project": self.close_project, "quit": self.close,
+                           "preferences": self.preferences, "show_keys": self.show_keys,
+                           "about": self.about})
         self.actions.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._build_status_bar()
         self.recovery = Recovery(self)  # backups, damaged-project dialog, read-only (#10)
@@ -101,6 +115,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         self.writers = SeveralWriters(self)  # other programs' label changes, other windows (#10)
         self.relinker = Relinker(self)  # Locate… a trailer whose file moved or changed (#10)
         self.proxies = ProxyController(self)  # scrubbing proxies made in the background (#14)
+        self.actions.check_bound()  # every action has its controller's callback
         self._subscribe()
         self.setAcceptDrops(True)
         self.setWindowIcon(QtWidgets.QApplication.windowIcon())
@@ -126,7 +141,6 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         st.sigFrameChanged.connect(self.timeline.set_frame)
         st.sigFrameChanged.connect(self.genre_bar.set_frame)
         st.sigAnnotatorChanged.connect(self._update_annotator)
-        st.sigHistoryChanged.connect(self._update_undo_actions)  # Undo/Redo keep their texts
 
     def _build_pages(self) -> None:
         self.start_page = StartPage()
@@ -147,12 +161,9 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         self.player.sigPlayingChanged.connect(self._on_playing_changed)
         self.player.sigError.connect(self._on_player_error)
         self.genre_bar = GenreBar()
-        self.genre_bar.sigToggle.connect(self.toggle_genre)
         self.timeline = Timeline()
         self.timeline.setMinimumHeight(150)
         self.timeline.sigSeek.connect(self.player.seek)
-        self.timeline.sigGestureFinished.connect(self._on_gesture_finished)
-        self.timeline.sigSelectionChanged.connect(self._update_selection_actions)
 
         right = QtWidgets.QWidget()
         rl = QtWidgets.QVBoxLayout(right)
@@ -368,7 +379,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         """Save everything about the current trailer and let go of it."""
         if self.state.video is None:
             return
-        self._release_held_keys()
+        self.labels.release_held_keys()
         self._save_ui_state()
         self.autosaver.detach()
         self.player.pause()
@@ -421,105 +432,11 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
             self._ui_state_timer.start()
 
     def _on_playing_changed(self, playing: bool) -> None:
-        self.actions.toggle_play.setText("&Pause" if playing else "&Play")
         if not playing:
             self._ui_state_timer.start()
 
     def _on_player_error(self, text: str) -> None:
         show_error(self, "Video error", text)
-
-    # ==== labels ===========================================================================
-    def _genre_pressed(self, genre: int) -> bool:
-        if self.editor is None:
-            return False
-        # Paused with a range: fill it. Playing: live coding, whatever the range.
-        playing = self.player.is_playing()
-        if self.timeline.selection() is not None and not playing and not self.live.holding:
-            self.fill_selection(genre)
-            return True
-        self.live.press(genre, self.current_frame(), playing)
-        self.genre_bar.set_held(set(self.live.held_genres()))
-        return True
-
-    def _genre_released(self, genre: int) -> bool:
-        if genre not in self.live.held_genres():
-            return self.editor is not None
-        step = self.live.release(genre)
-        self.genre_bar.set_held(set(self.live.held_genres()))
-        if step is not None:
-            self.statusBar().showMessage(step.name, 3000)
-        return True
-
-    def _release_held_keys(self) -> None:
-        self.key_filter.flush()
-        if self.live.holding:
-            self.live.release_all()
-            self.genre_bar.set_held(set())
-
-    def toggle_genre(self, genre: int) -> None:
-        """Toggle a genre on the current frame (or fill the range), e.g. from a chip click."""
-        if self.editor is None:
-            return
-        if self.timeline.selection() is not None:
-            self.fill_selection(genre)
-        else:
-            self.editor.toggle(genre, self.current_frame())
-
-    def fill_selection(self, genre: int) -> None:
-        """Paint the genre over the range; if the whole range has it already, erase it."""
-        ed, sel = self.editor, self.timeline.selection()
-        if ed is None or sel is None:
-            return
-        lo, hi = self.shot_tools.snap_fill(*sel)  # to nearby cuts, when Snap to shots is on
-        if (lo, hi) != sel:
-            self.timeline.set_selection(lo, hi)
-        on = not bool(ed.array[lo:hi, genre].all())
-        ed.paint(genre, lo, hi, on)
-        if ed.undo_name:
-            self.statusBar().showMessage(ed.undo_name, 3000)
-
-    def set_in(self) -> None:
-        if self.editor is None:
-            return
-        f, sel = self.current_frame(), self.timeline.selection()
-        self.timeline.set_selection(f, sel[1] if sel and f < sel[1] else f + 1)
-
-    def set_out(self) -> None:
-        if self.editor is None:
-            return
-        f, sel = self.current_frame(), self.timeline.selection()
-        self.timeline.set_selection(sel[0] if sel and f >= sel[0] else f, f + 1)
-
-    def clear_selection(self) -> None:
-        self.timeline.set_selection(None, None)
-
-    def delete_labels(self) -> None:
-        ed = self.editor
-        if ed is None:
-            return
-        sel = self.timeline.selection()
-        lo, hi = sel if sel else (self.current_frame(), self.current_frame() + 1)
-        if ed.clear(lo, hi):
-            self.statusBar().showMessage(ed.undo_name or "", 3000)
-
-    def undo(self) -> None:
-        if self.editor is None:
-            return
-        self._release_held_keys()
-        step = self.editor.undo()
-        if step is not None:
-            self.statusBar().showMessage(f"Undid {step.name}", 3000)
-
-    def redo(self) -> None:
-        if self.editor is None:
-            return
-        self._release_held_keys()
-        step = self.editor.redo()
-        if step is not None:
-            self.statusBar().showMessage(f"Redid {step.name}", 3000)
-
-    def _on_gesture_finished(self, name: str) -> None:
-        self.statusBar().showMessage(name, 3000)
 
     def _on_saved(self, video_id: int) -> None:
         v, ed = self.state.video, self.editor
@@ -527,84 +444,6 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
             self.video_list.update_row(TrailerRow.from_labels(v, ed.array))
             self.model_ctl.refresh_note(video_id)
         self._update_saved_label()
-
-    # ==== playback actions =================================================================
-    def _has_video(self) -> bool:
-        return self.state.video is not None
-
-    def toggle_play(self) -> None:
-        if self._has_video():
-            self.player.toggle_play()
-
-    def step_back(self) -> None:
-        if self._has_video():
-            self.player.step(-1)
-
-    def step_forward(self) -> None:
-        if self._has_video():
-            self.player.step(1)
-
-    def back_ten(self) -> None:
-        if self._has_video():
-            self.player.step(-10)
-
-    def forward_ten(self) -> None:
-        if self._has_video():
-            self.player.step(10)
-
-    def go_start(self) -> None:
-        if self._has_video():
-            self.player.seek(0)
-
-    def go_end(self) -> None:
-        if self._has_video():
-            self.player.seek(self.state.video.frames - 1)
-
-    def _change_speed(self, direction: int) -> None:
-        if not self._has_video():
-            return
-        now = self.player.speed()
-        if direction == 0:
-            new = 1.0
-        elif direction > 0:
-            new = next((s for s in SPEEDS if s > now + 1e-6), SPEEDS[-1])
-        else:
-            new = next((s for s in reversed(SPEEDS) if s < now - 1e-6), SPEEDS[0])
-        self.player.set_speed(new)
-        self.statusBar().showMessage(f"Speed {new:g}×", 2000)
-
-    def slower(self) -> None:
-        self._change_speed(-1)
-
-    def faster(self) -> None:
-        self._change_speed(+1)
-
-    def normal_speed(self) -> None:
-        self._change_speed(0)
-
-    def _step_video(self, delta: int) -> None:
-        ids = self.video_list.ids()
-        if not ids:
-            return
-        cur = self.state.video.id if self.state.video else None
-        i = ids.index(cur) + delta if cur in ids else 0
-        if 0 <= i < len(ids):
-            self.select_video(ids[i])
-
-    def previous_video(self) -> None:
-        self._step_video(-1)
-
-    def next_video(self) -> None:
-        self._step_video(+1)
-
-    def zoom_all(self) -> None:
-        self.timeline.zoom_all()
-
-    def zoom_selection(self) -> None:
-        sel = self.timeline.selection()
-        if sel:
-            pad = max(2, (sel[1] - sel[0]) // 10)
-            self.timeline.zoom_to(max(0, sel[0] - pad), sel[1] + pad)
 
     # ==== file actions =====================================================================
     def new_project(self) -> None:
@@ -789,9 +628,6 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
                      "trailer-gui: label movie trailers frame by frame with genres, export a "
                      "dataset and train a ConvLSTM on it.", icon=QtWidgets.QMessageBox.Information)
 
-    def quit(self) -> None:
-        self.close()
-
     def _fill_recent_menu(self) -> None:
         menu = self.actions.recent_menu
         menu.clear()
@@ -819,7 +655,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
             pix = QtGui.QPixmap(12, 12)
             pix.fill(QtGui.QColor(g.color))
             action = menu.addAction(QtGui.QIcon(pix), f"Toggle {g.name}\t{g.key}")
-            action.triggered.connect(lambda _=False, i=i: self.toggle_genre(i))
+            action.triggered.connect(lambda _=False, i=i: self.labels.toggle_genre(i))
         if not self.state.genres:
             menu.addAction("No project open").setEnabled(False)
         menu.addSeparator()
@@ -885,19 +721,6 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         name = self.state.annotator if self.project else (self.prefs.annotator or "")
         self.annotator_button.setText(f"Annotator: {name}" if name else "Annotator: (project's)")
 
-    def _update_undo_actions(self) -> None:
-        ed = self.editor
-        undo, redo = self.actions.undo, self.actions.redo
-        undo.setEnabled(bool(ed and ed.can_undo))
-        redo.setEnabled(bool(ed and ed.can_redo))
-        undo.setText(f"&Undo {ed.undo_name}" if ed and ed.undo_name else "&Undo")
-        redo.setText(f"&Redo {ed.redo_name}" if ed and ed.redo_name else "&Redo")
-
-    def _update_selection_actions(self) -> None:
-        has_sel = self.editor is not None and self.timeline.selection() is not None
-        self.actions.clear_selection.setEnabled(has_sel)
-        self.actions.zoom_selection.setEnabled(has_sel)
-
     def _update_actions(self) -> None:
         a = self.actions
         has_project = self.project is not None
@@ -906,20 +729,14 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
             act.setEnabled(has_project)
         a.add_videos.setEnabled(has_project and not self.project.read_only)
         a.export_dataset.setEnabled(has_project and bool(self.video_list.ids()))
-        for act in (a.toggle_play, a.step_back, a.step_forward, a.back_ten, a.forward_ten,
-                    a.go_start, a.go_end, a.set_in, a.set_out, a.delete_labels, a.zoom_all,
-                    a.slower, a.faster, a.normal_speed):
-            act.setEnabled(has_video)
-        self._update_selection_actions()
-        a.previous_video.setEnabled(has_project)
-        a.next_video.setEnabled(has_project)
+        self.transport.update_actions(has_project)
+        self.labels.update_actions()
         if a.genre_menu is not None:
             for act in a.genre_menu.actions():
                 if self.state.genres:
                     act.setEnabled(has_video)
         self.annotator_tools.update_actions()
         self.relinker.update_actions()
-        self._update_undo_actions()
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
@@ -931,7 +748,7 @@ class MainWindow(ModelActions, PlaybackActions, ShotActions, RelinkActions, QtWi
         """Hook for ``app.main`` (start-up timing); nothing to do by default."""
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
-        self._release_held_keys()
+        self.labels.release_held_keys()
         if not self.autosaver.flush():
             answer = QtWidgets.QMessageBox.question(
                 self, "Labels not saved",

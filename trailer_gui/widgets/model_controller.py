@@ -10,8 +10,8 @@
 * at most one model job at a time (``workers.model_jobs.ModelJob``: train, predict or the
   one-click retrain chain of ``core.retrain``), with one Cancel.
 
-``ModelActions`` is a mixin for the main window: the window's action table (``actions.py``)
-connects each action to the window method of the same name, and these delegate here.
+It binds the Model menu's actions to its own methods (``actions.Actions.bind``) and follows the
+shown run through ``WorkspaceState.run`` (``shown_run``).
 
 TensorFlow is imported by the first job, in its worker thread; nothing here imports it or the
 ``model`` package.
@@ -104,6 +104,12 @@ class ModelController(QtCore.QObject):
         a = window.actions
         a.toggle_predictions.setCheckable(True)
         a.toggle_predictions.setChecked(True)
+        a.bind({"retrain": self.retrain, "predict_current": self.predict_current,
+                "predict_all": self.predict_all, "next_disagreement": self.next_disagreement,
+                "previous_disagreement": self.previous_disagreement,
+                "most_uncertain": self.most_uncertain,
+                "accept_predictions": self.accept_predictions,
+                "toggle_predictions": self.toggle_predictions})
         view = self.dock.toggleViewAction()
         view.setText("Model &panel")
         view.setObjectName("action_model_panel")
@@ -622,7 +628,7 @@ class ModelController(QtCore.QObject):
         if ed is None or pred is None:
             self.window.statusBar().showMessage("No predictions shown for this trailer", 3000)
             return False
-        self.window._release_held_keys()
+        self.window.labels.release_held_keys()
         lo, hi = self.window.timeline.selection() or (0, ed.frames)
         block = P.accepted_labels(pred.probs, self.threshold, lo, hi, pred.decided(self.threshold))
         name = f"Accept predictions {lo}-{max(lo, hi - 1)}"
@@ -635,34 +641,4 @@ class ModelController(QtCore.QObject):
         self.set_shown(self.window.actions.toggle_predictions.isChecked())
 
 
-class ModelActions:
-    """Main-window methods named like the model actions of ``actions.SPECS``."""
-
-    model_ctl: ModelController
-
-    def retrain(self) -> None:
-        self.model_ctl.retrain()
-
-    def predict_current(self) -> None:
-        self.model_ctl.predict_current()
-
-    def predict_all(self) -> None:
-        self.model_ctl.predict_all()
-
-    def next_disagreement(self) -> None:
-        self.model_ctl.next_disagreement()
-
-    def previous_disagreement(self) -> None:
-        self.model_ctl.previous_disagreement()
-
-    def most_uncertain(self) -> None:
-        self.model_ctl.most_uncertain()
-
-    def accept_predictions(self) -> None:
-        self.model_ctl.accept_predictions()
-
-    def toggle_predictions(self) -> None:
-        self.model_ctl.toggle_predictions()
-
-
-__all__ = ["ModelActions", "ModelController", "error_text"]
+__all__ = ["ModelController", "error_text"]

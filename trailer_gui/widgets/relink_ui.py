@@ -45,6 +45,7 @@ class Relinker(QtCore.QObject):
         view = window.video_list.view  # right-click on a trailer: Locate video…
         view.setContextMenuPolicy(QtCore.Qt.ActionsContextMenu)
         view.addAction(window.actions.locate_video)
+        window.actions.bind({"locate_video": self.locate})
 
     # ---- what to relink -----------------------------------------------------------------
     def target(self) -> int | None:
@@ -158,10 +159,3 @@ class Relinker(QtCore.QObject):
         self.task = None
         self.window.task_progress.setVisible(False)
         self.update_actions()
-
-
-class RelinkActions:
-    """Mixed into ``MainWindow``: the method ``actions.locate_video`` calls."""
-
-    def locate_video(self) -> None:
-        self.relinker.locate()
