@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
 
     window.show()
     if args.demo:
-        window.open_demo()
+        window.files.open_demo()
     _install_signal_handlers(app, window)
     code = app.exec()
     tasks.shutdown()

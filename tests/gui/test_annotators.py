@@ -209,7 +209,7 @@ def test_export_dialog_with_a_majority(make_window, demo_project, qtbot):
         p.save_labels(0, truth, "carol")
     window = make_window(demo_project)
     window.actions.export_dataset.trigger()
-    dialog = window.export_dialog
+    dialog = window.files.export_dialog
     source = dialog.source
     assert source.spec() == "ground-truth"  # the window's annotator by default
     source.kind.setCurrentIndex(source.kind.findData("majority"))
@@ -230,8 +230,8 @@ def test_export_dialog_with_a_majority(make_window, demo_project, qtbot):
     category = np.load(out / "category_0.npy")
     assert np.array_equal(category[:, 0, :, 0].T.astype(bool), expected)
     dialog.reject()
-    qtbot.waitUntil(lambda: window.export_dialog is None, timeout=2000)
+    qtbot.waitUntil(lambda: window.files.export_dialog is None, timeout=2000)
     # next time the dialog offers the majority again
     window.actions.export_dataset.trigger()
-    assert window.export_dialog.source.spec() == "majority:bob,carol"
-    window.export_dialog.reject()
+    assert window.files.export_dialog.source.spec() == "majority:bob,carol"
+    window.files.export_dialog.reject()

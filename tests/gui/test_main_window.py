@@ -105,7 +105,7 @@ def test_a_missing_video_file_gives_a_message_naming_it(make_window, demo_projec
 def test_the_demo_is_made_in_a_worker_with_progress_then_opened(make_window, qtbot, tmp_path):
     window = make_window(None)
     folder = tmp_path / "appdata" / "demo"
-    task = window.open_demo(folder, trailers=1, seconds=0.5)
+    task = window.files.open_demo(folder, trailers=1, seconds=0.5)
     assert window.pages.currentWidget() is window.busy_page  # the window shows the work
     with qtbot.waitSignal(task.sigDone, timeout=20_000):
         pass
@@ -113,7 +113,7 @@ def test_the_demo_is_made_in_a_worker_with_progress_then_opened(make_window, qtb
     assert not folder.with_name("demo.part").exists()
     assert window.busy_page.progress.value() == window.busy_page.progress.maximum()
     # a second time it only opens
-    assert window.open_demo(folder) is None
+    assert window.files.open_demo(folder) is None
 
 
 # ---- keyboard -----------------------------------------------------------------------------
@@ -344,7 +344,7 @@ def test_dropping_a_bad_and_a_good_video(make_window, demo_project, qtbot, tmp_p
     assert enter.isAccepted()
     drop = QtGui.QDropEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
     QtWidgets.QApplication.sendEvent(window, drop)
-    qtbot.waitUntil(lambda: window._add_task is None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.files._add_task is None, timeout=10_000)
 
     assert window.video_list.ids() == [0, 1, 2, 3]
     assert window.video_list.row(3).name == "good.mp4"
@@ -358,8 +358,8 @@ def test_adding_a_copy_of_a_trailer_is_refused_naming_it(make_window, demo_proje
     window = make_window(demo_project)
     copy = tmp_path / "copy.mp4"
     shutil.copy(demo_project / "videos" / "demo_trailer_01.mp4", copy)
-    window.add_video_files([copy])
-    qtbot.waitUntil(lambda: window._add_task is None, timeout=10_000)
+    window.files.add_video_files([copy])
+    qtbot.waitUntil(lambda: window.files._add_task is None, timeout=10_000)
     assert window.video_list.ids() == [0, 1, 2]
     [box] = messages(window)
     assert "copy.mp4: the same file as video 1 (demo_trailer_01.mp4)" in box.text()

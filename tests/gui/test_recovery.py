@@ -83,7 +83,7 @@ def test_a_damaged_project_without_backup_offers_to_open_another(make_window, de
     (demo_project / DB_NAME).write_bytes(b"")
     window = make_window(None)
     asked = []
-    monkeypatch.setattr(window, "open_project", lambda: asked.append(True))
+    monkeypatch.setattr(window.files, "open_project", lambda: asked.append(True))
     assert window.open_project_path(demo_project) is False
     qtbot.waitUntil(lambda: len(dialogs(window)) == 1)
     (dialog,) = dialogs(window)
@@ -115,7 +115,7 @@ def test_whatever_is_in_the_recent_list_the_start_page_comes_up(make_window, dem
     assert start_project(Prefs()) is None  # the first one cannot even be looked at
     window = make_window(None)
     assert window.start_page.recent.count() == 5
-    window._fill_recent_menu()
+    window.files.fill_recent_menu()
     enabled = [a.isEnabled() for a in window.actions.recent_menu.actions()][:5]
     assert enabled == [False, True, True, False, True]
     for path in (damaged, a_file, tmp_path / "gone"):

@@ -24,10 +24,8 @@ from PySide6.QtCore import Qt
 from ..core.editing import LabelEditor
 from ..core.errors import DamagedProject, TrailerError, VideoChanged, VideoMissing
 from ..core.relink import availability
-from ..core.store import Project, Video, is_project
+from ..core.store import Project, Video
 from ..workers import tasks
-from ..workers.project_jobs import AddResult, add_videos, make_demo_atomically
-from ..workers.tasks import Task
 from .actions import DEFAULT_KEYS, Actions, keyboard_map_html
 from .annotators import AnnotatorTools
 from .autosave import Autosaver
@@ -41,7 +39,8 @@ from .playback_extras import PlaybackExtras
 from .several_writers import SeveralWriters
 from .shots_ui import ShotTools
 from .player import Player
-from .prefs import Prefs, reachable
+from .project_controller import APP_TITLE, ProjectController
+from .prefs import Prefs
 from .proxy_controller import ProxyController
 from .recovery import Recovery
 from .relink_ui import Relinker
@@ -50,14 +49,7 @@ from .timeline import Timeline
 from .video_list import TrailerRow, VideoList
 from .workspace import WorkspaceState
 
-APP_TITLE = "trailer-gui"
-VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".mpg", ".mpeg", ".wmv", ".ts"}
 UI_STATE_DELAY_MS = 1500
-
-
-def demo_folder() -> Path:
-    base = QtCore.QStandardPaths.writableLocation(QtCore.QStandardPaths.AppDataLocation)
-    return Path(base or Path.home() / ".local" / "share" / APP_TITLE) / "demo"
 
 
 TIMELINE_FIRST_HEIGHT = 330  # px given to the timeline on first run (then the user's split)
@@ -70,9 +62,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.prefs = prefs or Prefs()
         self.state = WorkspaceState(self)
         self._videos_at_open: list[Video] | None = None
-        self._add_task: Task | None = None
-        self._demo_task: Task | None = None
-        self.export_dialog = None
         self._first_show_done = False
 
         self.autosaver = Autosaver(parent=self)
@@ -95,16 +84,14 @@ class MainWindow(QtWidgets.QMainWindow):
         QtWidgets.QApplication.instance().installEventFilter(self.key_filter)
         self.transport = PlaybackController(self.state, self.player, self.timeline,
                                             self.video_list.ids, self.select_video, report, self)
+        self.files = ProjectController(self)
         self.actions = Actions(self, self.prefs)
+        self.files.bind_actions(self.actions)
         self.labels.bind_actions(self.actions)
         self.transport.bind_actions(self.actions)
-        self.actions.bind({"new_project": self.new_project, "open_project": self.open_project,
-                           "open_demo": lambda *_: self.open_demo(),
-                           "add_videos": self.add_videos, "export_dataset": self.export_dataset,
-                           "close_project": self.close_project, "quit": self.close,
+        self.actions.bind({"quit": self.close,
                            "preferences": self.preferences, "show_keys": self.show_keys,
                            "about": self.about})
-        self.actions.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._build_status_bar()
         self.recovery = Recovery(self)  # backups, damaged-project dialog, read-only (#10)
         self.autosaver.sigSaved.connect(self.recovery.labels_saved)
@@ -144,13 +131,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _build_pages(self) -> None:
         self.start_page = StartPage()
-        self.start_page.sigNew.connect(self.new_project)
-        self.start_page.sigOpen.connect(self.open_project)
-        self.start_page.sigDemo.connect(self.open_demo)
         self.start_page.sigOpenPath.connect(self.open_project_path)
         self.start_page.set_recent(self.prefs.recent_projects())
         self.busy_page = BusyPage()
-        self.busy_page.sigCancel.connect(self._cancel_demo)
 
         self.video_list = VideoList()
         self.video_list.sigVideoSelected.connect(self.select_video)
@@ -445,138 +428,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self.model_ctl.refresh_note(video_id)
         self._update_saved_label()
 
-    # ==== file actions =====================================================================
-    def new_project(self) -> None:
-        folder = QtWidgets.QFileDialog.getExistingDirectory(
-            self, "New project: choose an empty folder (or make one)", str(Path.home()))
-        if not folder:
-            return
-        self.create_project(folder)
-
-    def create_project(self, folder: str | Path) -> bool:
-        try:
-            Project.create(folder).close()
-        except (TrailerError, OSError) as exc:
-            show_error(self, "Cannot create project", str(exc))
-            return False
-        return self.open_project_path(folder)
-
-    def open_project(self) -> None:
-        start = str(self.project.folder.parent) if self.project else str(Path.home())
-        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Open project folder", start)
-        if folder:
-            self.open_project_path(folder)
-
-    def open_demo(self, folder: str | Path | None = None, trailers: int = 8,
-                  seconds: float = 20.0, sound: bool = True) -> Task | None:
-        """Open the demo project, making it first (in a worker, with progress) if need be."""
-        folder = Path(folder) if folder else demo_folder()
-        if is_project(folder):
-            self.open_project_path(folder)
-            return None
-        if self._demo_task is not None:
-            return self._demo_task
-        self.close_project()
-        self.busy_page.begin("Making the demo project…")
-        self.pages.setCurrentWidget(self.busy_page)
-        task = Task(make_demo_atomically, folder, trailers, seconds, sound, name="demo")
-        task.sigProgress.connect(self.busy_page.update_progress)
-        task.sigFinished.connect(lambda path: self.open_project_path(path))
-        task.sigErrored.connect(lambda exc: self._demo_failed(exc, task))
-        task.sigCancelled.connect(lambda: self.pages.setCurrentWidget(self.start_page))
-        task.sigDone.connect(lambda: setattr(self, "_demo_task", None))
-        self._demo_task = task.start()
-        return task
-
-    def _cancel_demo(self) -> None:
-        if self._demo_task is not None:
-            self._demo_task.cancel()
-            self.busy_page.cancel_button.setEnabled(False)
-            self.busy_page.status.setText("Cancelling…")
-
-    def _demo_failed(self, exc: BaseException, task: Task) -> None:
-        self.pages.setCurrentWidget(self.start_page)
-        details = None if isinstance(exc, TrailerError) else task.traceback
-        show_error(self, "Cannot make the demo", str(exc), details)
-
-    def add_videos(self) -> None:
-        if self.project is None:
-            show_message(self, "Add videos", "Open or create a project first.",
-                         icon=QtWidgets.QMessageBox.Information)
-            return
-        exts = " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES))
-        files, _ = QtWidgets.QFileDialog.getOpenFileNames(
-            self, "Add videos", str(self.project.folder / "videos"), f"Videos ({exts});;All files (*)")
-        if files:
-            self.add_video_files(files)
-
-    def add_video_files(self, paths: list[str | Path]) -> Task | None:
-        """Probe and add files in a worker; refused ones are reported by name and reason."""
-        if self.project is None:
-            show_message(self, "Add videos", "Open or create a project first.",
-                         icon=QtWidgets.QMessageBox.Information)
-            return None
-        if self._add_task is not None:
-            self.statusBar().showMessage("Still adding the previous videos…", 3000)
-            return None
-        task = Task(add_videos, self.project.folder, [str(p) for p in paths], name="add videos")
-        self.task_progress.setRange(0, 0)
-        self.task_progress.setVisible(True)
-        task.sigProgress.connect(self._on_task_progress)
-        task.sigFinished.connect(self._on_videos_added)
-        task.sigErrored.connect(lambda exc: show_error(self, "Adding videos failed", str(exc)))
-        task.sigDone.connect(self._on_add_done)
-        self._add_task = task.start()
-        self.statusBar().showMessage(f"Adding {len(paths)} file(s)…")
-        return task
-
-    def _on_task_progress(self, done: int, total: int, stage: str) -> None:
-        self.task_progress.setRange(0, max(1, total))
-        self.task_progress.setValue(done)
-        self.statusBar().showMessage(stage)
-
-    def _on_add_done(self) -> None:
-        self._add_task = None
-        self.task_progress.setVisible(False)
-
-    def _on_videos_added(self, result: AddResult) -> None:
-        self._refresh_list()
-        self.model_ctl.refresh_notes()  # the rows were remade
-        n = len(result.added)
-        self.statusBar().showMessage(f"Added {n} trailer{'s' * (n != 1)}", 5000)
-        self.proxies.ensure()  # a proxy that could not be made while adding
-        if result.added and self.state.video is None:
-            self.select_video(result.added[0])
-        if result.refused:
-            lines = [f"{Path(p).name}: {reason}" for p, reason in result.refused]
-            head = (f"{len(result.refused)} file(s) not added"
-                    + (f" ({n} added)." if n else "."))
-            show_error(self, "Some files were not added", head + "\n\n" + "\n".join(lines),
-                       "\n".join(f"{p}: {reason}" for p, reason in result.refused))
-        self._update_actions()
-
-    def export_dataset(self) -> None:
-        if self.project is None:
-            return
-        from .export_dialog import ExportDialog
-
-        if self.export_dialog is not None and self.export_dialog.running():
-            self.export_dialog.show()
-            self.export_dialog.raise_()
-            return
-        if self.model_ctl.busy():
-            # A model job exports what it needs itself; two writers of one dataset would race.
-            self.statusBar().showMessage(
-                "A model job is running and exports what it needs: wait for it, or cancel it", 5000)
-            return
-        self.autosaver.flush()
-        dialog = ExportDialog(self.project, self.state.annotator, self.autosaver.flush, self)
-        dialog.setAttribute(Qt.WA_DeleteOnClose)
-        dialog.destroyed.connect(lambda *_: setattr(self, "export_dialog", None))
-        dialog.sigExported.connect(lambda r: self.statusBar().showMessage(r.summary(), 10_000))
-        self.export_dialog = dialog
-        dialog.open()
-
     def preferences(self) -> None:
         from .preferences import PreferencesDialog
 
@@ -628,24 +479,6 @@ class MainWindow(QtWidgets.QMainWindow):
                      "trailer-gui: label movie trailers frame by frame with genres, export a "
                      "dataset and train a ConvLSTM on it.", icon=QtWidgets.QMessageBox.Information)
 
-    def _fill_recent_menu(self) -> None:
-        menu = self.actions.recent_menu
-        menu.clear()
-        recent = self.prefs.recent_projects()
-        for folder in recent:
-            action = menu.addAction(f"{folder.name}  —  {folder.parent}")
-            action.setEnabled(reachable(folder))
-            action.triggered.connect(lambda _=False, f=folder: self.open_project_path(f))
-        if recent:
-            menu.addSeparator()
-            menu.addAction("Clear list", self._clear_recent)
-        else:
-            menu.addAction("No recent projects").setEnabled(False)
-
-    def _clear_recent(self) -> None:
-        self.prefs.clear_recent()
-        self.start_page.set_recent([])
-
     def _fill_genre_menu(self) -> None:
         menu = self.actions.genre_menu
         menu.clear()
@@ -678,17 +511,7 @@ class MainWindow(QtWidgets.QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
-        if len(paths) == 1 and is_project(paths[0]):
-            self.open_project_path(paths[0])
-            return
-        files: list[Path] = []
-        for p in paths:
-            if p.is_dir():
-                files += sorted(f for f in p.iterdir() if f.suffix.lower() in VIDEO_SUFFIXES)
-            else:
-                files.append(p)
-        if files:
-            self.add_video_files(files)
+        self.files.drop(paths)
 
     # ==== window state =====================================================================
     def _update_title(self) -> None:
@@ -761,8 +584,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._save_window()
         self._leave_video()  # remembers trailer and frame, saves labels
         self.recovery.closing()  # a last backup if labels were saved since the last one
-        if self.export_dialog is not None and self.export_dialog.running():
-            self.export_dialog.task.cancel()
+        if self.files.export_dialog is not None and self.files.export_dialog.running():
+            self.files.export_dialog.task.cancel()
         self.model_ctl.shutdown()  # training stops within a batch; its thread is waited for
         self.writers.shutdown()
         tasks.shutdown()

@@ -349,7 +349,7 @@ class ModelController(QtCore.QObject):
             self.window.statusBar().showMessage(
                 f"{JOB_TITLES.get(self.job_kind, 'A job')} is still running", 4000)
             return False
-        dialog = self.window.export_dialog
+        dialog = self.window.files.export_dialog
         if dialog is not None and dialog.running():
             # Training and prediction read the dataset the export is rewriting.
             self.window.statusBar().showMessage(

@@ -184,7 +184,7 @@ class Recovery(QtCore.QObject):
     def show_damaged(self, exc: DamagedProject) -> DamagedProjectDialog:
         dialog = DamagedProjectDialog(exc, self.window)
         dialog.sigRestore.connect(self.restore)
-        dialog.sigOpenAnother.connect(lambda: QtCore.QTimer.singleShot(0, self.window.open_project))
+        dialog.sigOpenAnother.connect(lambda: QtCore.QTimer.singleShot(0, self.window.files.open_project))
         dialog.open()
         return dialog
 

@@ -45,7 +45,7 @@ class Relinker(QtCore.QObject):
         view = window.video_list.view  # right-click on a trailer: Locate video…
         view.setContextMenuPolicy(QtCore.Qt.ActionsContextMenu)
         view.addAction(window.actions.locate_video)
-        window.actions.bind({"locate_video": self.locate})
+        window.actions.bind({"locate_video": lambda *_: self.locate()})  # not the checked flag
 
     # ---- what to relink -----------------------------------------------------------------
     def target(self) -> int | None:
@@ -118,7 +118,7 @@ class Relinker(QtCore.QObject):
         if reopen:
             w._leave_video()  # its labels are saved; the editor must not outlive a length change
         task = Task(_relink_job, w.project.folder, video_id, str(path), force, name="relink")
-        task.sigProgress.connect(w._on_task_progress)
+        task.sigProgress.connect(w.files.show_progress)
         task.sigFinished.connect(lambda result: self._on_finished(result))
         task.sigErrored.connect(lambda exc: self._on_errored(exc, video_id, path, reopen))
         task.sigDone.connect(self._on_done)
