@@ -146,10 +146,10 @@ def test_ghost_strip_shows_the_other_annotators_labels(make_window, demo_project
     assert middle != bottom
 
     # the strips follow the trailer: video 1 has no ground-truth labels, so none are drawn
-    assert window.select_video(1)
+    assert window.files.select_video(1)
     wait_shown(qtbot, window)
     assert not tools.ghost.item.isVisible()
-    assert window.select_video(0)
+    assert window.files.select_video(0)
     wait_shown(qtbot, window)
     assert tools.ghost.item.isVisible() and np.array_equal(tools.ghost.pooled, truth.T)
     # zoomed out below a frame per pixel the strips pool like the lanes

@@ -27,7 +27,7 @@ def stored_labels(folder, video_id, annotator=None):
 
 
 def open_video(qtbot, window, video_id, frame=0):
-    assert window.select_video(video_id, frame)
+    assert window.files.select_video(video_id, frame)
     wait_shown(qtbot, window, frame)
 
 
@@ -95,11 +95,11 @@ def test_a_missing_video_file_gives_a_message_naming_it(make_window, demo_projec
     (demo_project / "videos" / "demo_trailer_02.mp4").unlink()
     window = make_window(demo_project)
     assert window.video_list.row(2).problem == "file not found: File ▸ Locate video…"
-    assert not window.select_video(2)
+    assert not window.files.select_video(2)
     [box] = messages(window)
     assert "demo_trailer_02.mp4" in box.text() and "file not found" in box.text()
     box.close()
-    assert window.select_video(1)  # the others still open
+    assert window.files.select_video(1)  # the others still open
 
 
 def test_the_demo_is_made_in_a_worker_with_progress_then_opened(make_window, qtbot, tmp_path):

@@ -84,7 +84,7 @@ def test_a_damaged_project_without_backup_offers_to_open_another(make_window, de
     window = make_window(None)
     asked = []
     monkeypatch.setattr(window.files, "open_project", lambda: asked.append(True))
-    assert window.open_project_path(demo_project) is False
+    assert window.files.open_project_path(demo_project) is False
     qtbot.waitUntil(lambda: len(dialogs(window)) == 1)
     (dialog,) = dialogs(window)
     assert dialog.restore_button is None and "no good backup" in dialog.text()

@@ -98,7 +98,7 @@ def test_one_click_retrain_shows_curves_then_cancel_keeps_everything(make_window
     assert ctl.panel.batch_curve.getData()[0] is not None  # live curve was drawn
 
     # the curves follow the trailer
-    window.select_video(1)
+    window.files.select_video(1)
     wait_shown(qtbot, window, 0)
     assert ctl.overlay.has_prediction() and ctl.overlay.run == run
 
@@ -174,7 +174,7 @@ def test_an_error_in_training_shows_a_dialog_and_the_app_goes_on(make_window, de
     window = make_window(demo_project)
     assert window.state.annotator == "nobody"
     ctl = window.model_ctl
-    window.select_video(0)
+    window.files.select_video(0)
     labels_before = window.editor.array.copy()
     ctl.panel.start_button.click()
     kind, result = wait_job(qtbot, ctl)

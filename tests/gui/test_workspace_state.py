@@ -30,7 +30,7 @@ class Heard:
 def test_opening_switching_and_closing_are_announced_in_order(make_window, demo_project, qtbot):
     window = make_window()
     heard = Heard(window.state)
-    assert window.open_project_path(demo_project)
+    assert window.files.open_project_path(demo_project)
     wait_shown(qtbot, window, 0)
     assert heard.of("project") == ["demo"]
     first, other = window.video_list.ids()[:2]
@@ -39,7 +39,7 @@ def test_opening_switching_and_closing_are_announced_in_order(make_window, demo_
     assert window.state.editor is window.editor and window.state.video.id == first
 
     heard.events.clear()
-    assert window.select_video(other, 5)
+    assert window.files.select_video(other, 5)
     wait_shown(qtbot, window, 5)
     assert heard.of("video") == [None, other]  # the old trailer let go first, then the new one
     assert heard.of("frame")[0] == 5  # the frame asked for, at once
@@ -58,7 +58,7 @@ def test_opening_switching_and_closing_are_announced_in_order(make_window, demo_
     assert window.annotator_button.text() == "Annotator: bea"
 
     heard.events.clear()
-    window.close_project()
+    window.files.close_project()
     assert heard.of("video") == [None] and heard.of("project") == [None]
     assert window.state.project is None and window.state.editor is None
     assert window.pages.currentWidget() is window.start_page

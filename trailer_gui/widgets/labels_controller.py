@@ -31,6 +31,7 @@ class LabelsController(QtCore.QObject):
         self.key_filter = GenreKeyFilter(parent, self.genre_pressed, self.genre_released,
                                          live.suspend, self.release_held_keys)
         genre_bar.sigToggle.connect(self.toggle_genre)
+        player.sigFrameChanged.connect(self._on_frame)  # after the state moved to the frame
         timeline.sigGestureFinished.connect(lambda name: report(name, 3000))
         timeline.sigSelectionChanged.connect(self.update_selection_actions)
         state.sigHistoryChanged.connect(self.update_undo_actions)  # Undo/Redo keep their texts
@@ -60,6 +61,10 @@ class LabelsController(QtCore.QObject):
         self.live.press(genre, self.current_frame(), playing)
         self.genre_bar.set_held(set(self.live.held_genres()))
         return True
+
+    def _on_frame(self, frame: int) -> None:
+        if self.live.holding:  # a held key paints the frames that pass
+            self.live.passed(frame, self.player.is_playing())
 
     def genre_released(self, genre: int) -> bool:
         if genre not in self.live.held_genres():

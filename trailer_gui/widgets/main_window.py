@@ -15,15 +15,12 @@ about a second after each change. Long work (making the demo, adding videos, exp
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
 from ..core.editing import LabelEditor
-from ..core.errors import DamagedProject, TrailerError, VideoChanged, VideoMissing
-from ..core.relink import availability
 from ..core.store import Project, Video
 from ..workers import tasks
 from .actions import DEFAULT_KEYS, Actions, keyboard_map_html
@@ -49,7 +46,6 @@ from .timeline import Timeline
 from .video_list import TrailerRow, VideoList
 from .workspace import WorkspaceState
 
-UI_STATE_DELAY_MS = 1500
 
 
 TIMELINE_FIRST_HEIGHT = 330  # px given to the timeline on first run (then the user's split)
@@ -61,7 +57,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setObjectName("mainWindow")
         self.prefs = prefs or Prefs()
         self.state = WorkspaceState(self)
-        self._videos_at_open: list[Video] | None = None
         self._first_show_done = False
 
         self.autosaver = Autosaver(parent=self)
@@ -72,8 +67,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.live = LiveCoder()
         self.live.lag_ms = self.prefs.reaction_lag_ms
 
-        self._ui_state_timer = QtCore.QTimer(self, singleShot=True, interval=UI_STATE_DELAY_MS)
-        self._ui_state_timer.timeout.connect(self._save_ui_state)
 
         self._build_pages()
         report = self.statusBar().showMessage
@@ -83,7 +76,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.key_filter = self.labels.key_filter
         QtWidgets.QApplication.instance().installEventFilter(self.key_filter)
         self.transport = PlaybackController(self.state, self.player, self.timeline,
-                                            self.video_list.ids, self.select_video, report, self)
+                                            self.video_list.ids, lambda i: self.files.select_video(i),
+                                            report, self)
         self.files = ProjectController(self)
         self.actions = Actions(self, self.prefs)
         self.files.bind_actions(self.actions)
@@ -111,7 +105,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_actions()
 
         if project_path is not None:
-            self.open_project_path(project_path)
+            self.files.open_project_path(project_path)
 
     # ==== building =========================================================================
     def _subscribe(self) -> None:
@@ -131,17 +125,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _build_pages(self) -> None:
         self.start_page = StartPage()
-        self.start_page.sigOpenPath.connect(self.open_project_path)
         self.start_page.set_recent(self.prefs.recent_projects())
         self.busy_page = BusyPage()
 
         self.video_list = VideoList()
-        self.video_list.sigVideoSelected.connect(self.select_video)
         self.player = Player()
         self.player.view.setFocusPolicy(Qt.ClickFocus)  # a click on the picture takes the keys back
         self.player.sigFrameChanged.connect(self.state.set_frame)  # the one place frames move
-        self.player.sigFrameChanged.connect(self._on_player_frame)  # live coding, remembering
-        self.player.sigPlayingChanged.connect(self._on_playing_changed)
         self.player.sigError.connect(self._on_player_error)
         self.genre_bar = GenreBar()
         self.timeline = Timeline()
@@ -234,54 +224,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def editor(self) -> LabelEditor | None:
         return self.state.editor
 
-    def annotator_for(self, project: Project) -> str:
-        return self.prefs.annotator or project.annotator
-
-    def open_project_path(self, path: str | Path) -> bool:
-        path = Path(path)
-        if self.project is not None and self.project.folder == path.resolve():
-            self.pages.setCurrentWidget(self.editor_page)
-            return True
-        try:
-            project = Project.open(path)
-            genres = project.genres()
-            videos = project.videos()
-        except DamagedProject as exc:  # a dialog with Restore / Open another project
-            self.recovery.show_damaged(exc)
-            self.start_page.set_recent(self.prefs.recent_projects())
-            return False
-        except (TrailerError, OSError, sqlite3.Error) as exc:
-            show_error(self, "Cannot open project", f"{path}\n\n{exc}")
-            self.start_page.set_recent(self.prefs.recent_projects())
-            return False
-        self.close_project()
-        self.prefs.add_recent(project.folder)
-        self._videos_at_open = videos
-        self.state.set_project(project, genres, self.annotator_for(project))
-
-        last_id = _int(project.setting("ui.video"))
-        ids = [v.id for v in videos]
-        if ids:
-            vid = last_id if last_id in ids else ids[0]
-            frame = _int(project.setting("ui.frame")) if vid == last_id else 0
-            self.select_video(vid, frame or 0)
-        self._update_title()
-        self._update_actions()
-        self.player.view.setFocus()  # arrow keys step frames at once, not the trailer list
-        return True
-
-    def close_project(self) -> bool:
-        if self.project is None:
-            return True
-        self.proxies.project_closed()
-        self._leave_video()
-        self.recovery.closing()
-        self.state.project.close()
-        self.state.set_project(None)
-        self._update_title()
-        self._update_actions()
-        return True
-
     def _on_project_changed(self, project: Project | None) -> None:
         """The window's own parts: genre keys and menu, the trailer list, the page shown."""
         self.key_filter.set_keys([g.key for g in self.state.genres])
@@ -291,83 +233,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.video_list.set_rows([], [])
             self.pages.setCurrentWidget(self.start_page)
         else:
-            videos, self._videos_at_open = self._videos_at_open, None
-            self._refresh_list(videos)
+            self.files.refresh_list(self.files.take_videos_at_open())
             self.pages.setCurrentWidget(self.editor_page)
             self.recovery.opened()  # a backup, or the read-only banner
         self._update_annotator()
 
-    def _refresh_list(self, videos: list[Video] | None = None) -> None:
-        p = self.project
-        if p is None:
-            return
-        rows = []
-        for v in videos if videos is not None else p.videos():
-            labels = p.load_labels(v.id, self.state.annotator)
-            problem = availability(v)
-            if problem:
-                problem += ": File ▸ Locate video…"
-            rows.append(TrailerRow.from_labels(v, labels, problem))
-        self.video_list.set_rows(rows, self.state.genres)
-        self.video_list.set_current(self.state.video.id if self.state.video else None)
-
     # ==== trailers =========================================================================
-    def select_video(self, video_id: int, frame: int = 0) -> bool:
-        p = self.project
-        if p is None:
-            return False
-        if self.state.video is not None and self.state.video.id == video_id:
-            return True
-        self._leave_video()
-        try:
-            video = p.video(video_id)
-            p.check_video(video)
-        except (VideoMissing, VideoChanged) as exc:
-            # Never under the old timeline: a replaced file may have other frames. Offer to
-            # locate it (or to check and use the changed file).
-            self.relinker.offer(video, exc)
-            self.video_list.set_current(video_id)
-            self._update_title()
-            self._update_actions()
-            return False
-        except (TrailerError, OSError) as exc:
-            name = getattr(exc, "path", None)
-            show_error(self, "Cannot open trailer",
-                       f"{Path(name).name if name else video_id}: {getattr(exc, 'reason', exc)}\n\n{exc}")
-            self.video_list.set_current(video_id)
-            self._update_title()
-            self._update_actions()
-            return False
-        annotator = self.state.annotator
-        if p.read_only:
-            # Edits are refused with a message; other programs' changes still show (pull).
-            editor = self.recovery.prepare_editor(self.recovery.editor_class()(
-                p.load_labels(video.id, annotator), [g.name for g in self.state.genres]))
-            self.autosaver.attach(p, video.id, annotator, editor)
-        else:
-            # the stored labels, or this trailer's edits still waiting for a locked database
-            editor = self.autosaver.open(p, video.id, annotator)
-        self.state.set_video(video, editor)  # views, player, sound, filmstrip, cuts follow
-        frame = min(max(0, int(frame)), video.frames - 1)
-        if frame:
-            self.player.seek(frame)
-        self.state.set_frame(frame)  # at once, before the player shows it
-        self.video_list.set_current(video.id)
-        self._save_ui_state()
-        self._update_title()
-        self._update_actions()
-        return True
-
-    def _leave_video(self) -> None:
-        """Save everything about the current trailer and let go of it."""
-        if self.state.video is None:
-            return
-        self.labels.release_held_keys()
-        self._save_ui_state()
-        self.autosaver.detach()
-        self.player.pause()
-        self.state.set_video(None)  # the views, the player and what hangs off it let go
-
     def _on_video_changed(self, video: Video | None) -> None:
         """The views of the labels show the current editor (or nothing)."""
         editor, genres = self.state.editor, self.state.genres
@@ -387,36 +258,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.player.open(str(video.path), video.frames, video.fps,
                              proxy=self.proxies.proxy_for(video))
 
-    def _save_ui_state(self) -> None:
-        self._ui_state_timer.stop()
-        p, v = self.project, self.state.video
-        if p is None or v is None or p.read_only:
-            return
-        try:
-            with p.busy_timeout(self.autosaver.lock_timeout_s):  # never wait on another program
-                p.set_setting("ui.video", str(v.id))
-                p.set_setting("ui.frame", str(self.current_frame()))
-        except Exception as exc:  # a locked database: not worth a dialog, the labels are saved
-
-            self.statusBar().showMessage(f"Could not remember the position: {exc}", 5000)
-
     def current_frame(self) -> int:
         """The frame on screen: what keys, I/O and clicks act on (#14: never one not yet seen)."""
         if self.state.video is None:
             return 0
         shown = self.player.shown_frame()
         return shown if shown >= 0 else self.player.frame()
-
-    # ==== player <-> timeline ==============================================================
-    def _on_player_frame(self, frame: int) -> None:
-        if self.live.holding:
-            self.live.passed(frame, self.player.is_playing())
-        if not self.player.is_playing():
-            self._ui_state_timer.start()
-
-    def _on_playing_changed(self, playing: bool) -> None:
-        if not playing:
-            self._ui_state_timer.start()
 
     def _on_player_error(self, text: str) -> None:
         show_error(self, "Video error", text)
@@ -447,7 +294,7 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog = getattr(self, "preferences_dialog", None)
         if not getattr(dialog, "annotator_changed", True):
             return  # only the default's change moves away from an annotator switched to
-        self.switch_annotator(self.annotator_for(self.project))
+        self.switch_annotator(self.files.annotator_for(self.project))
 
     def switch_annotator(self, annotator: str) -> bool:
         """Edit ``annotator``'s labels from now on: the current ones are saved first, then the
@@ -455,12 +302,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.project is None or not annotator or annotator == self.state.annotator:
             return False
         vid, frame = (self.state.video.id, self.current_frame()) if self.state.video else (None, 0)
-        self._leave_video()  # saves under the old name
+        self.files.leave_video()  # saves under the old name
         self.state.set_annotator(annotator)  # the annotator button follows
-        self._refresh_list()
+        self.files.refresh_list()
         self.model_ctl.refresh_notes()  # the rows were remade, and the notes compare labels
         if vid is not None:
-            self.select_video(vid, frame)
+            self.files.select_video(vid, frame)
         self.statusBar().showMessage(f"Now labelling as {annotator}", 5000)
         return True
 
@@ -582,7 +429,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 event.ignore()
                 return
         self._save_window()
-        self._leave_video()  # remembers trailer and frame, saves labels
+        self.files.leave_video()  # remembers trailer and frame, saves labels
         self.recovery.closing()  # a last backup if labels were saved since the last one
         if self.files.export_dialog is not None and self.files.export_dialog.running():
             self.files.export_dialog.task.cancel()
@@ -596,10 +443,3 @@ class MainWindow(QtWidgets.QMainWindow):
         self.prefs.sync()
         QtWidgets.QApplication.instance().removeEventFilter(self.key_filter)
         super().closeEvent(event)
-
-
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text is not None else None
-    except ValueError:
-        return None

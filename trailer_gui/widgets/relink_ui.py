@@ -116,7 +116,7 @@ class Relinker(QtCore.QObject):
             return None
         reopen = w.state.video is not None and w.state.video.id == video_id
         if reopen:
-            w._leave_video()  # its labels are saved; the editor must not outlive a length change
+            w.files.leave_video()  # its labels are saved; the editor must not outlive a length change
         task = Task(_relink_job, w.project.folder, video_id, str(path), force, name="relink")
         task.sigProgress.connect(w.files.show_progress)
         task.sigFinished.connect(lambda result: self._on_finished(result))
@@ -131,8 +131,8 @@ class Relinker(QtCore.QObject):
 
     def _on_finished(self, result: RelinkResult) -> None:
         w = self.window
-        w._refresh_list()
-        w.select_video(result.video.id)
+        w.files.refresh_list()
+        w.files.select_video(result.video.id)
         w.statusBar().showMessage(f"Relinked: {result.summary}", 10_000)
         self.sigRelinked.emit(result)
 
@@ -153,7 +153,7 @@ class Relinker(QtCore.QObject):
             text = str(exc) if isinstance(exc, (TrailerError, OSError)) else f"{type(exc).__name__}: {exc}"
             show_error(w, "Cannot relink the trailer", f"{text}\n\nIts labels are unchanged.")
         if reopen and w.state.video is None:
-            w.select_video(video_id, 0)
+            w.files.select_video(video_id, 0)
 
     def _on_done(self) -> None:
         self.task = None
