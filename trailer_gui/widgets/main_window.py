@@ -6,11 +6,14 @@ Structure (``QStackedWidget`` pages):
 * busy page    a progress bar with Cancel (the demo being made)
 * editor page  ``QSplitter``: VideoList | (Player / GenreBar / Timeline)
 
-What is open lives in the evented :class:`~.workspace.WorkspaceState` (``window.state``): the
-open ``Project``, the current trailer and its ``LabelEditor``, the frame, the annotator, the
-shown run. Views and controllers subscribe to its signals; the window only changes it. Views listen to the editor; the ``Autosaver`` writes it to the store
-about a second after each change. Long work (making the demo, adding videos, export) runs in
-``workers.tasks.Task`` threads.
+The window is layout and window state (geometry, title, the page shown). What is open lives in
+the evented :class:`~.workspace.WorkspaceState` (``window.state``): the ``Project``, the current
+trailer and its ``LabelEditor``, the frame, the annotator, the shown run; views and controllers
+subscribe to its signals (``_subscribe`` says who hears what, in order). The controllers own
+their actions and the work behind them: ``ProjectController`` (``files``: projects, trailers,
+the File menu), ``LabelsController`` (``labels``), ``PlaybackController`` (``transport``),
+``ModelController``, ``PlaybackExtras``, ``ShotTools``, ``Relinker``. The ``Autosaver`` writes
+the editor to the store about a second after each change. See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -46,8 +49,6 @@ from .timeline import Timeline
 from .video_list import TrailerRow, VideoList
 from .workspace import WorkspaceState
 
-
-
 TIMELINE_FIRST_HEIGHT = 330  # px given to the timeline on first run (then the user's split)
 
 
@@ -66,7 +67,6 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.live = LiveCoder()
         self.live.lag_ms = self.prefs.reaction_lag_ms
-
 
         self._build_pages()
         report = self.statusBar().showMessage
@@ -101,8 +101,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setAcceptDrops(True)
         self.setWindowIcon(QtWidgets.QApplication.windowIcon())
         self._restore_window()
-        self._update_title()
-        self._update_actions()
+        self.refresh()
 
         if project_path is not None:
             self.files.open_project_path(project_path)
@@ -361,6 +360,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.files.drop(paths)
 
     # ==== window state =====================================================================
+    def refresh(self) -> None:
+        """Title, saved label and which actions are enabled, after what is open changed."""
+        self._update_title()
+        self._update_actions()
+
     def _update_title(self) -> None:
         parts = []
         if self.state.video is not None:

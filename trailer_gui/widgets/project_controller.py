@@ -101,8 +101,7 @@ class ProjectController(QtCore.QObject):
             vid = last_id if last_id in ids else ids[0]
             frame = _int(project.setting("ui.frame")) if vid == last_id else 0
             self.select_video(vid, frame or 0)
-        self.w._update_title()
-        self.w._update_actions()
+        self.w.refresh()  # title and enabled actions
         self.w.player.view.setFocus()  # arrow keys step frames at once, not the trailer list
         return True
 
@@ -114,8 +113,7 @@ class ProjectController(QtCore.QObject):
         self.w.recovery.closing()
         self.w.state.project.close()
         self.w.state.set_project(None)
-        self.w._update_title()
-        self.w._update_actions()
+        self.w.refresh()  # title and enabled actions
         return True
 
     def refresh_list(self, videos: list[Video] | None = None) -> None:
@@ -147,16 +145,14 @@ class ProjectController(QtCore.QObject):
             # locate it (or to check and use the changed file).
             self.w.relinker.offer(video, exc)
             self.w.video_list.set_current(video_id)
-            self.w._update_title()
-            self.w._update_actions()
+            self.w.refresh()  # title and enabled actions
             return False
         except (TrailerError, OSError) as exc:
             name = getattr(exc, "path", None)
             show_error(self.w, "Cannot open trailer",
                        f"{Path(name).name if name else video_id}: {getattr(exc, 'reason', exc)}\n\n{exc}")
             self.w.video_list.set_current(video_id)
-            self.w._update_title()
-            self.w._update_actions()
+            self.w.refresh()  # title and enabled actions
             return False
         annotator = self.w.state.annotator
         if p.read_only:
@@ -174,8 +170,7 @@ class ProjectController(QtCore.QObject):
         self.w.state.set_frame(frame)  # at once, before the player shows it
         self.w.video_list.set_current(video.id)
         self.save_ui_state()
-        self.w._update_title()
-        self.w._update_actions()
+        self.w.refresh()  # title and enabled actions
         return True
 
     def leave_video(self) -> None:
@@ -315,7 +310,7 @@ class ProjectController(QtCore.QObject):
                     + (f" ({n} added)." if n else "."))
             show_error(self.w, "Some files were not added", head + "\n\n" + "\n".join(lines),
                        "\n".join(f"{p}: {reason}" for p, reason in result.refused))
-        self.w._update_actions()
+        self.w.refresh()  # Export needs trailers
 
     def export_dataset(self) -> None:
         if self.w.project is None:
