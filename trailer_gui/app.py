@@ -117,11 +117,11 @@ def open_at_start(window, project) -> bool:
     from .widgets.messages import show_error
 
     try:
-        return window.open_project_path(project)
+        return window.files.open_project_path(project)
     except Exception as exc:  # never a crash at start-up, and never on every start
         details = traceback.format_exc()
         try:
-            window.close_project()
+            window.files.close_project()
         except Exception:
             window.pages.setCurrentWidget(window.start_page)
         show_error(window, "Cannot open project", f"{project}\n\n{exc}", details)
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
 
     window.show()
     if args.demo:
-        window.open_demo()
+        window.files.open_demo()
     _install_signal_handlers(app, window)
     code = app.exec()
     tasks.shutdown()

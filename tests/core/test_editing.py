@@ -164,3 +164,36 @@ def test_painting_is_idempotent(start, g, a, b, on):
     assert not ed.paint(g, a, b, on)
     assert np.array_equal(ed.array, once)
     assert len(ed._undo) == steps
+
+
+def test_history_listeners_hear_each_change_of_undo_and_redo():
+    """An Undo menu item subscribes and keeps its own text (glue's CommandStack.notify)."""
+    ed = editor()
+    seen: list[tuple[str | None, str | None]] = []
+    listen = lambda: seen.append((ed.undo_name, ed.redo_name))  # noqa: E731
+    ed.add_history_listener(listen)
+    ed.paint("comedy", 0, 5)
+    assert seen == [("Paint comedy 0-4", None)]
+    with ed.gesture():  # a drag: one notice, when it ends
+        for f in range(10, 15):
+            ed.paint("action", f, f + 1)
+        assert len(seen) == 1
+    assert seen[-1] == ("Paint action 10-14", None)
+    ed.undo()
+    assert seen[-1] == ("Paint comedy 0-4", "Paint action 10-14")
+    ed.redo()
+    assert seen[-1] == ("Paint action 10-14", None)
+    n = len(seen)
+    assert not ed.paint("comedy", 0, 5)  # no change, no step, no notice
+    ed.merge_stored(np.ones((FRAMES, len(GENRES)), bool))  # another program: not a step
+    assert len(seen) == n
+    ed.undo()
+    ed.begin_gesture()
+    ed.paint("other", 0, 1, on=False)  # Redo is gone at once, before the gesture ends
+    assert seen[-1][1] is None
+    ed.end_gesture()
+    ed.clear_history()
+    assert seen[-1] == (None, None) and not ed.can_undo and not ed.can_redo
+    ed.remove_history_listener(listen)
+    ed.paint("musical", 0, 1)
+    assert seen[-1] == (None, None)

@@ -146,10 +146,10 @@ def test_ghost_strip_shows_the_other_annotators_labels(make_window, demo_project
     assert middle != bottom
 
     # the strips follow the trailer: video 1 has no ground-truth labels, so none are drawn
-    assert window.select_video(1)
+    assert window.files.select_video(1)
     wait_shown(qtbot, window)
     assert not tools.ghost.item.isVisible()
-    assert window.select_video(0)
+    assert window.files.select_video(0)
     wait_shown(qtbot, window)
     assert tools.ghost.item.isVisible() and np.array_equal(tools.ghost.pooled, truth.T)
     # zoomed out below a frame per pixel the strips pool like the lanes
@@ -209,7 +209,7 @@ def test_export_dialog_with_a_majority(make_window, demo_project, qtbot):
         p.save_labels(0, truth, "carol")
     window = make_window(demo_project)
     window.actions.export_dataset.trigger()
-    dialog = window.export_dialog
+    dialog = window.files.export_dialog
     source = dialog.source
     assert source.spec() == "ground-truth"  # the window's annotator by default
     source.kind.setCurrentIndex(source.kind.findData("majority"))
@@ -230,8 +230,8 @@ def test_export_dialog_with_a_majority(make_window, demo_project, qtbot):
     category = np.load(out / "category_0.npy")
     assert np.array_equal(category[:, 0, :, 0].T.astype(bool), expected)
     dialog.reject()
-    qtbot.waitUntil(lambda: window.export_dialog is None, timeout=2000)
+    qtbot.waitUntil(lambda: window.files.export_dialog is None, timeout=2000)
     # next time the dialog offers the majority again
     window.actions.export_dataset.trigger()
-    assert window.export_dialog.source.spec() == "majority:bob,carol"
-    window.export_dialog.reject()
+    assert window.files.export_dialog.source.spec() == "majority:bob,carol"
+    window.files.export_dialog.reject()

@@ -319,7 +319,7 @@ def test_the_window_plays_sound_mutes_with_m_and_shows_statistics(make_window, q
     assert fresh_settings.muted
     mute.trigger()
     assert not track.is_muted() and not fresh_settings.muted
-    window.toggle_play()
+    window.transport.toggle_play()
     qtbot.wait(700)
     assert window.player.frame() > 5
     s = track.offset_stats()
@@ -328,5 +328,5 @@ def test_the_window_plays_sound_mutes_with_m_and_shows_statistics(make_window, q
     dialog = window.playback.stats_dialog
     assert isinstance(dialog, QtWidgets.QDialog) and dialog.isVisible()
     assert "offset" in dialog.label.text()
-    window.toggle_play()
+    window.transport.toggle_play()
     dialog.close()

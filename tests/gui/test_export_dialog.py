@@ -15,7 +15,7 @@ from .conftest import messages
 
 def open_export(window):
     window.actions.export_dataset.trigger()
-    dialog = window.export_dialog
+    dialog = window.files.export_dialog
     assert dialog is not None and dialog.isVisible()
     return dialog
 
@@ -71,7 +71,7 @@ def test_export_runs_in_a_worker_with_progress(make_window, demo_project, qtbot)
 
 def test_export_saves_pending_labels_first(make_window, demo_project, qtbot):
     window = make_window(demo_project)
-    window.select_video(1)
+    window.files.select_video(1)
     window.autosaver.delay_ms = 60_000
     window.editor.paint(0, 0, 10)
     dialog = open_export(window)
@@ -106,7 +106,7 @@ def test_cancel_leaves_no_half_written_files_and_the_gui_stays_responsive(
     gaps = np.diff(ticks)
     assert len(ticks) > 5 and gaps.max() < 0.5  # the event loop kept running
     dialog.cancel_button.click()
-    qtbot.waitUntil(lambda: window.export_dialog is None)
+    qtbot.waitUntil(lambda: window.files.export_dialog is None)
 
 
 def test_a_missing_video_is_named_and_the_others_exported(make_window, demo_project, qtbot):
@@ -124,7 +124,7 @@ def test_a_missing_video_is_named_and_the_others_exported(make_window, demo_proj
     assert not (demo_project / "dataset" / "scene_1.npy").exists()
     assert dialog.export_button.isEnabled()
     dialog.reject()
-    assert window.select_video(2)
+    assert window.files.select_video(2)
 
 
 def test_export_and_model_jobs_do_not_run_at_once(make_window, demo_project, qtbot, slow_decoding):
@@ -139,12 +139,12 @@ def test_export_and_model_jobs_do_not_run_at_once(make_window, demo_project, qtb
     with qtbot.waitSignal(task.sigCancelled, timeout=10_000):
         dialog.cancel_button.click()
     dialog.cancel_button.click()
-    qtbot.waitUntil(lambda: window.export_dialog is None)
+    qtbot.waitUntil(lambda: window.files.export_dialog is None)
 
     window.model_ctl.job = object()  # a model job is running
     try:
         window.actions.export_dataset.trigger()
-        assert window.export_dialog is None
+        assert window.files.export_dialog is None
         assert "model job is running" in window.statusBar().currentMessage()
     finally:
         window.model_ctl.job = None
@@ -172,5 +172,5 @@ def test_a_full_disk_is_a_message_and_the_window_stays(make_window, demo_project
     assert not box.detailedText()  # a message, not a traceback
     box.close()
     assert leftovers(demo_project) == ["scene_0.npy"]  # finished work kept, no .part
-    assert window.isVisible() and window.select_video(1)
+    assert window.isVisible() and window.files.select_video(1)
     dialog.reject()

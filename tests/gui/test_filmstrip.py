@@ -120,7 +120,7 @@ def test_switching_trailer_clears_the_strip(make_window, demo_project, qtbot):
     strip = window.playback.filmstrip
     qtbot.waitUntil(lambda: all_ready(strip), timeout=10_000)
     old_gen = strip._gen
-    window.select_video(2)
+    window.files.select_video(2)
     assert strip._gen != old_gen and len(strip.cache) == 0  # nothing of the old trailer left
     assert strip.path == window.state.video.path
     qtbot.waitUntil(lambda: all_ready(strip), timeout=10_000)
@@ -128,7 +128,7 @@ def test_switching_trailer_clears_the_strip(make_window, demo_project, qtbot):
     frame = strip.slots()[1][0]
     assert same_picture(strip.cache.get(frame, h), strip.path, frame) < 6
     # closing the project empties it
-    window.close_project()
+    window.files.close_project()
     assert strip.frames == 0 and strip.slots() == [] and len(strip.cache) == 0
 
 

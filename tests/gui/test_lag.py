@@ -88,7 +88,7 @@ def test_a_key_held_during_playback_paints_shifted_back(make_window, demo_projec
     fresh_settings.reaction_lag_ms = 250  # 6 frames at the demo's 24 fps
     window = make_window(demo_project)
     assert window.live.lag_frames == 6
-    assert window.select_video(1, 0)
+    assert window.files.select_video(1, 0)
     wait_shown(qtbot, window, 0)
     player, thriller = window.player, GENRES.index("thriller")
     target = QtWidgets.QApplication.focusWidget() or window

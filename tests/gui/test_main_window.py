@@ -27,7 +27,7 @@ def stored_labels(folder, video_id, annotator=None):
 
 
 def open_video(qtbot, window, video_id, frame=0):
-    assert window.select_video(video_id, frame)
+    assert window.files.select_video(video_id, frame)
     wait_shown(qtbot, window, frame)
 
 
@@ -95,17 +95,17 @@ def test_a_missing_video_file_gives_a_message_naming_it(make_window, demo_projec
     (demo_project / "videos" / "demo_trailer_02.mp4").unlink()
     window = make_window(demo_project)
     assert window.video_list.row(2).problem == "file not found: File ▸ Locate video…"
-    assert not window.select_video(2)
+    assert not window.files.select_video(2)
     [box] = messages(window)
     assert "demo_trailer_02.mp4" in box.text() and "file not found" in box.text()
     box.close()
-    assert window.select_video(1)  # the others still open
+    assert window.files.select_video(1)  # the others still open
 
 
 def test_the_demo_is_made_in_a_worker_with_progress_then_opened(make_window, qtbot, tmp_path):
     window = make_window(None)
     folder = tmp_path / "appdata" / "demo"
-    task = window.open_demo(folder, trailers=1, seconds=0.5)
+    task = window.files.open_demo(folder, trailers=1, seconds=0.5)
     assert window.pages.currentWidget() is window.busy_page  # the window shows the work
     with qtbot.waitSignal(task.sigDone, timeout=20_000):
         pass
@@ -113,7 +113,7 @@ def test_the_demo_is_made_in_a_worker_with_progress_then_opened(make_window, qtb
     assert not folder.with_name("demo.part").exists()
     assert window.busy_page.progress.value() == window.busy_page.progress.maximum()
     # a second time it only opens
-    assert window.open_demo(folder) is None
+    assert window.files.open_demo(folder) is None
 
 
 # ---- keyboard -----------------------------------------------------------------------------
@@ -179,6 +179,31 @@ def test_a_genre_key_toggles_the_current_frame_and_undo_names_it(make_window, de
     key(qtbot, window, Qt.Key_Y, Qt.ControlModifier)  # Ctrl+Y redoes too
     assert not window.editor.array[7].any()
     assert not redo.isEnabled()
+
+
+def test_undo_and_redo_follow_edits_the_window_is_not_told_of(make_window, demo_project, qtbot):
+    """Edits straight on the editor (a plug-in, a script, the model's accept) reach the Edit
+    menu by the history's own notices; a range set from code enables Clear range."""
+    window = make_window(demo_project)
+    open_video(qtbot, window, 1)
+    undo, redo = window.actions.undo, window.actions.redo
+    window.editor.paint("comedy", 3, 9)
+    assert undo.isEnabled() and undo.text() == "&Undo Paint comedy 3-8"
+    window.editor.undo()
+    assert not undo.isEnabled() and redo.text() == "&Redo Paint comedy 3-8"
+    with window.editor.gesture():
+        window.editor.paint("other", 0, 2)
+    assert undo.text() == "&Undo Paint other 0-1" and not redo.isEnabled()
+    assert not window.actions.clear_selection.isEnabled()
+    window.timeline.set_selection(4, 12)
+    assert window.actions.clear_selection.isEnabled() and window.actions.zoom_selection.isEnabled()
+    window.timeline.set_selection(None, None)
+    assert not window.actions.clear_selection.isEnabled()
+    old = window.editor
+    open_video(qtbot, window, 2)  # another trailer's history: the old one no longer speaks
+    assert undo.text() == "&Undo"
+    old.paint("action", 0, 1)
+    assert undo.text() == "&Undo" and not undo.isEnabled()
 
 
 def test_range_in_out_fill_delete_and_escape(make_window, demo_project, qtbot):
@@ -319,7 +344,7 @@ def test_dropping_a_bad_and_a_good_video(make_window, demo_project, qtbot, tmp_p
     assert enter.isAccepted()
     drop = QtGui.QDropEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
     QtWidgets.QApplication.sendEvent(window, drop)
-    qtbot.waitUntil(lambda: window._add_task is None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.files._add_task is None, timeout=10_000)
 
     assert window.video_list.ids() == [0, 1, 2, 3]
     assert window.video_list.row(3).name == "good.mp4"
@@ -333,8 +358,8 @@ def test_adding_a_copy_of_a_trailer_is_refused_naming_it(make_window, demo_proje
     window = make_window(demo_project)
     copy = tmp_path / "copy.mp4"
     shutil.copy(demo_project / "videos" / "demo_trailer_01.mp4", copy)
-    window.add_video_files([copy])
-    qtbot.waitUntil(lambda: window._add_task is None, timeout=10_000)
+    window.files.add_video_files([copy])
+    qtbot.waitUntil(lambda: window.files._add_task is None, timeout=10_000)
     assert window.video_list.ids() == [0, 1, 2]
     [box] = messages(window)
     assert "copy.mp4: the same file as video 1 (demo_trailer_01.mp4)" in box.text()

@@ -201,6 +201,8 @@ def test_pause_stops(qtbot, player, video):
 
 
 def test_double_speed_advances_faster(qtbot, player, video):
+    """Asserts only what the player's own counts guarantee, never how many frames a loaded
+    machine manages in 700 ms (an earlier version was off by 5 where 4 was allowed)."""
     open_and_wait(qtbot, player, video)
     _, start, _ = play_for(qtbot, player, 700)
     at_1x = player.frame() - start
@@ -208,10 +210,22 @@ def test_double_speed_advances_faster(qtbot, player, video):
     player.set_speed(2.0)
     assert player.speed() == 2.0
     assert player.speed_combo.currentText() == "2x"
-    _, start, stats = play_for(qtbot, player, 700)
-    at_2x = player.frame() - start
+    rec = Recorder(player)
+    start = player.frame()
+    player.play()
+    qtbot.wait(700)
+    # one moment, read in the GUI thread: frames shown so far and the player's counts
+    shown_now, stats = list(rec.frames), player.stats()
+    player.pause()
+    assert shown_now, "no frame shown at 2x"
+    at_2x = shown_now[-1] - start
     assert at_2x > at_1x * 1.3, (at_1x, at_2x)
-    assert abs(stats["shown"] + stats["dropped"] - at_2x) <= 4, (stats, at_2x)
+    # frames only move forward, and the player counted each one it showed
+    assert all(b > a for a, b in zip(shown_now, shown_now[1:])), shown_now
+    assert stats["shown"] == len(shown_now), (stats, len(shown_now))
+    # every frame passed up to the one on screen was shown or counted as dropped (the
+    # decoder may already have counted frames beyond it: the bound is one-sided)
+    assert stats["shown"] + stats["dropped"] >= at_2x, (stats, at_2x)
 
 
 def test_speed_is_clamped_and_follows_the_combo(qtbot, player):

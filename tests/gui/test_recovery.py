@@ -83,8 +83,8 @@ def test_a_damaged_project_without_backup_offers_to_open_another(make_window, de
     (demo_project / DB_NAME).write_bytes(b"")
     window = make_window(None)
     asked = []
-    monkeypatch.setattr(window, "open_project", lambda: asked.append(True))
-    assert window.open_project_path(demo_project) is False
+    monkeypatch.setattr(window.files, "open_project", lambda: asked.append(True))
+    assert window.files.open_project_path(demo_project) is False
     qtbot.waitUntil(lambda: len(dialogs(window)) == 1)
     (dialog,) = dialogs(window)
     assert dialog.restore_button is None and "no good backup" in dialog.text()
@@ -115,7 +115,7 @@ def test_whatever_is_in_the_recent_list_the_start_page_comes_up(make_window, dem
     assert start_project(Prefs()) is None  # the first one cannot even be looked at
     window = make_window(None)
     assert window.start_page.recent.count() == 5
-    window._fill_recent_menu()
+    window.files.fill_recent_menu()
     enabled = [a.isEnabled() for a in window.actions.recent_menu.actions()][:5]
     assert enabled == [False, True, True, False, True]
     for path in (damaged, a_file, tmp_path / "gone"):
@@ -200,11 +200,11 @@ def test_a_read_only_project_plays_with_a_banner_and_refuses_edits(make_window, 
     window.player.seek(5)  # it plays and shows frames
     wait_shown(qtbot, window, 5)
     labels = window.editor.array.copy()
-    window.toggle_genre(0)
+    window.labels.toggle_genre(0)
     qtbot.keyClick(QtWidgets.QApplication.focusWidget() or window, Qt.Key_3)
     window.timeline.set_selection(0, 10)
-    window.fill_selection(1)
-    window.delete_labels()
+    window.labels.fill_selection(1)
+    window.labels.delete_labels()
     assert np.array_equal(window.editor.array, labels)
     assert not window.editor.can_undo
     assert "Read-only project" in window.statusBar().currentMessage()

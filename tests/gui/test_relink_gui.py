@@ -27,17 +27,17 @@ def labels(folder, vid, annotator):
 
 def test_a_moved_video_is_located_and_keeps_its_labels(make_window, demo_project, qtbot, tmp_path):
     window = make_window(demo_project)
-    window.select_video(1)
+    window.files.select_video(1)
     who = window.state.annotator
     before = labels(demo_project, 0, who)
     assert before.any()
     moved = tmp_path / "archive" / "renamed.mp4"
     moved.parent.mkdir()
     shutil.move(demo_project / "videos" / "demo_trailer_00.mp4", moved)
-    window._refresh_list()
+    window.files.refresh_list()
     assert window.video_list.row(0).problem.startswith("file not found")
 
-    assert not window.select_video(0)
+    assert not window.files.select_video(0)
     assert window.state.video is None  # not shown under its old timeline
     [box] = messages(window)
     assert "demo_trailer_00.mp4: file not found" in box.text() and "labels" in box.text()
@@ -53,16 +53,16 @@ def test_a_moved_video_is_located_and_keeps_its_labels(make_window, demo_project
 
 def test_a_replaced_video_of_another_length_asks_then_fits_the_labels(make_window, demo_project, qtbot):
     window = make_window(demo_project)
-    window.select_video(1)
+    window.files.select_video(1)
     who = window.state.annotator
     before = labels(demo_project, 0, who)
     old_frames = before.shape[0]
     path = demo_project / "videos" / "demo_trailer_00.mp4"
     write_mp4v(path, frames=20)  # replaced by a shorter file
-    window._refresh_list()
+    window.files.refresh_list()
     assert window.video_list.row(0).problem.startswith("changed on disk")
 
-    assert not window.select_video(0) and window.state.video is None
+    assert not window.files.select_video(0) and window.state.video is None
     [box] = messages(window)
     assert "changed on disk" in box.text()
     button(box, "Use the changed file").click()
@@ -81,7 +81,7 @@ def test_a_replaced_video_of_another_length_asks_then_fits_the_labels(make_windo
 
 def test_locate_in_the_file_menu_relinks_the_open_trailer(make_window, demo_project, qtbot, tmp_path):
     window = make_window(demo_project)
-    assert window.select_video(2)
+    assert window.files.select_video(2)
     assert window.actions.locate_video.isEnabled()
     assert window.actions.locate_video in window.video_list.view.actions()  # right-click
     copy = tmp_path / "moved.mp4"

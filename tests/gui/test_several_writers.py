@@ -67,7 +67,7 @@ def test_a_cli_import_shows_in_the_open_window_within_the_poll_interval(make_win
     assert status(window).startswith("Labels changed by trailer labels import (pid ")
     assert "comedy 0-10" in status(window)
     assert not window.isWindowModified()  # nothing of ours to save: the store has it
-    window.undo()  # the import is not an undo step of this window
+    window.labels.undo()  # the import is not an undo step of this window
     assert np.array_equal(window.editor.array, imported)
     window.close()
     assert np.array_equal(stored(demo_project, 0, who), imported)
@@ -111,9 +111,9 @@ def test_a_locked_database_never_freezes_the_window_and_nothing_is_lost(make_win
         assert window.autosaver.waiting and window.isWindowModified()
         assert window.saved_label.text() == "● waiting for another program"
         assert "waiting for another program" in status(window)
-        assert window.select_video(1)  # leaving the trailer keeps its edits pending
+        assert window.files.select_video(1)  # leaving the trailer keeps its edits pending
         assert window.autosaver.pending == 1 and window.isWindowModified()
-        assert window.select_video(0)  # and coming back resumes them, undo history too
+        assert window.files.select_video(0)  # and coming back resumes them, undo history too
         assert window.editor.array[30:40, 2].all()
         assert window.editor.undo_name == "Paint horror 30-39"
         assert time.monotonic() - started < 15  # each write used to wait 30 s for the lock

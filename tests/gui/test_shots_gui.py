@@ -156,7 +156,7 @@ def test_snap_toggle_persists_and_snaps_a_range_fill(make_window, demo_project, 
     # A range fill (I/O then a genre key) snaps to the cuts near its ends.
     window.timeline.set_cuts([10, 30])
     window.timeline.set_selection(12, 28)
-    window.fill_selection(ACTION)
+    window.labels.fill_selection(ACTION)
     assert list(labelled(window.editor, "action")) == list(range(10, 30))
     assert window.timeline.selection() == (10, 30)
     window.close()

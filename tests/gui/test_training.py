@@ -98,14 +98,14 @@ def test_one_click_retrain_shows_curves_then_cancel_keeps_everything(make_window
     assert ctl.panel.batch_curve.getData()[0] is not None  # live curve was drawn
 
     # the curves follow the trailer
-    window.select_video(1)
+    window.files.select_video(1)
     wait_shown(qtbot, window, 0)
     assert ctl.overlay.has_prediction() and ctl.overlay.run == run
 
     # Retrain again, cancelled while training: the previous model and predictions stay
     before = snapshot(demo_project)
     ctl.train_overrides = {"steps_per_epoch": 500}
-    window.retrain()
+    window.model_ctl.retrain()
     qtbot.waitUntil(lambda: "batch" in ctl.job.last_events, timeout=JOB_TIMEOUT_MS)
     ctl.panel.stop_button.click()
     kind, result = wait_job(qtbot, ctl)
@@ -174,7 +174,7 @@ def test_an_error_in_training_shows_a_dialog_and_the_app_goes_on(make_window, de
     window = make_window(demo_project)
     assert window.state.annotator == "nobody"
     ctl = window.model_ctl
-    window.select_video(0)
+    window.files.select_video(0)
     labels_before = window.editor.array.copy()
     ctl.panel.start_button.click()
     kind, result = wait_job(qtbot, ctl)
@@ -260,9 +260,9 @@ def test_accept_predictions_over_a_range_then_undo(make_window, predicted_demo, 
 
     # no range: the whole trailer, one step
     window.timeline.set_selection(None, None)
-    window.accept_predictions()
+    window.model_ctl.accept_predictions()
     assert (ed.array == (probs >= 0.5)).all()
-    window.undo()
+    window.labels.undo()
     assert (ed.array == labels).all()
     window.autosaver.flush()
     with Project.open(folder) as p:
@@ -402,9 +402,9 @@ def test_decoded_segments_drive_bars_navigation_and_accept(make_window, predicte
     assert "No disagreement" in window.statusBar().currentMessage()
 
     window.timeline.set_selection(None, None)
-    window.accept_predictions()
+    window.model_ctl.accept_predictions()
     assert (window.editor.array == (decoded > 0.5)).all()
-    window.undo()
+    window.labels.undo()
 
 
 def test_dock_table_shows_segment_figures_of_the_decoded_run(make_window, predicted_demo, qtbot):

@@ -4,6 +4,9 @@ Undo is recorded as data (as napari does): each edit stores the frame block it t
 the old and new values of every genre there. Edits made between ``begin_gesture`` and
 ``end_gesture`` (a mouse drag, a held key during playback) become one named undo step.
 Views subscribe with ``add_listener`` and redraw the changed frames; they never hold labels.
+The history has listeners too (``add_history_listener``, as glue's ``CommandStack.notify``):
+they are called after every change of what Undo/Redo would do (an edit, a finished gesture, an
+undo, a redo, ``clear_history``), so an Undo menu item keeps its own text without being told.
 
 Several writers (issue #10): the editor marks every cell (frame, genre) its edits, undos and
 redos change as *unsynced* until the store has them (``mark_synced``); a save writes only those
@@ -22,6 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 Listener = Callable[[int, int], None]  # (start, stop) of the frames that changed
+HistoryListener = Callable[[], None]  # read can_undo / undo_name ... again
 
 
 @dataclass
@@ -74,6 +78,7 @@ class LabelEditor:
         self._gesture: Step | None = None
         self._gesture_depth = 0
         self._listeners: list[Listener] = []
+        self._history_listeners: list[HistoryListener] = []
         self.revision = 0  # bumps on every change; autosave compares it with the saved one
 
     # ---- reading -------------------------------------------------------------------------
@@ -137,6 +142,27 @@ class LabelEditor:
         if fn in self._listeners:
             self._listeners.remove(fn)
 
+    def add_history_listener(self, fn: HistoryListener) -> None:
+        """Call ``fn()`` after each change of the undo/redo history (not inside a gesture:
+        once, when it ends)."""
+        self._history_listeners.append(fn)
+
+    def remove_history_listener(self, fn: HistoryListener) -> None:
+        if fn in self._history_listeners:
+            self._history_listeners.remove(fn)
+
+    def _history_changed(self) -> None:
+        for fn in list(self._history_listeners):
+            fn()
+
+    def clear_history(self) -> None:
+        """Forget every undo and redo step (the labels stay as they are)."""
+        self._finish_gesture()
+        if self._undo or self._redo:
+            self._undo.clear()
+            self._redo.clear()
+            self._history_changed()
+
     # ---- editing -------------------------------------------------------------------------
     def _clip(self, start: int, stop: int) -> tuple[int, int]:
         lo, hi = sorted((int(start), int(stop)))
@@ -199,11 +225,15 @@ class LabelEditor:
             fn(start, stop)
 
     def _record(self, edit: _Edit, name: str) -> None:
+        had_redo = bool(self._redo)
         self._redo.clear()
         if self._gesture is not None:
             self._gesture.edits.append(edit)
+            if had_redo:  # Redo is gone now, not only when the gesture ends
+                self._history_changed()
             return
         self._push(Step(name, [edit]))
+        self._history_changed()
 
     def _push(self, step: Step) -> None:
         self._undo.append(step)
@@ -229,6 +259,7 @@ class LabelEditor:
         if not step.name:
             step.name = self._name_for(step)
         self._push(step)
+        self._history_changed()
         return step
 
     @contextmanager
@@ -293,6 +324,7 @@ class LabelEditor:
         for e in reversed(step.edits):
             self._apply(e.start, e.old, e.old != e.new)
         self._redo.append(step)
+        self._history_changed()
         return step
 
     def redo(self) -> Step | None:
@@ -303,4 +335,5 @@ class LabelEditor:
         for e in step.edits:
             self._apply(e.start, e.new, e.old != e.new)
         self._undo.append(step)
+        self._history_changed()
         return step

@@ -6,11 +6,17 @@ whichever child has focus, and Qt lets a focused text field take the keys it typ
 they need press *and* release (live coding), see ``live_coding.GenreKeyFilter``.
 
 A user's overrides (Preferences) are read from ``Prefs.shortcut(name)``.
+
+The table says what each action is called, its keys and its menu; what it *does* comes from
+the controller that owns it (napari's per-menu action lists with callbacks): each controller
+hands ``Actions.bind`` a ``{name: callback}`` of its own actions, and ``check_bound`` makes
+sure none was left without one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt
@@ -20,7 +26,7 @@ from .prefs import Prefs
 
 @dataclass(frozen=True)
 class Spec:
-    name: str  # attribute of Actions, method of the window, key in Prefs "keys/<name>"
+    name: str  # attribute of Actions, key of a controller's handlers, Prefs "keys/<name>"
     text: str
     keys: tuple[str, ...] = ()
     tip: str = ""
@@ -71,7 +77,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("show_filmstrip", "Show &filmstrip", (), "Thumbnails of the scenes above the timeline"),
     Spec("playback_stats", "Playback &statistics…", (),
          "Frames shown and dropped, picture/sound offset of the current playback"),
-    # Model (issue #5; the methods are widgets.model_controller.ModelActions')
+    # Model (issue #5; bound by widgets.model_controller.ModelController)
     Spec("retrain", "&Retrain", ("Ctrl+R",),
          "Save, export what changed, train (continuing from the latest run), predict every trailer"),
     Spec("predict_current", "Predict this &trailer", (), "Run the model on the current trailer"),
@@ -112,6 +118,7 @@ class Actions:
 
     def __init__(self, window: QtWidgets.QMainWindow, prefs: Prefs):
         self.by_name: dict[str, QtGui.QAction] = {}
+        self._bound: set[str] = set()
         for spec in SPECS:
             action = QtGui.QAction(spec.text, window)
             action.setObjectName(f"action_{spec.name}")
@@ -124,7 +131,6 @@ class Actions:
             if spec.tip:
                 action.setStatusTip(spec.tip)
                 action.setToolTip(spec.tip)
-            action.triggered.connect(getattr(window, spec.name))
             window.addAction(action)  # active even where the menu bar is hidden
             self.by_name[spec.name] = action
             setattr(self, spec.name, action)
@@ -148,6 +154,22 @@ class Actions:
                     self.genre_menu = menu
                 else:
                     menu.addAction(self.by_name[name])
+
+    def bind(self, handlers: dict[str, Callable]) -> None:
+        """Connect each named action to its callback (a controller's own actions)."""
+        for name, callback in handlers.items():
+            if name not in self.by_name:
+                raise KeyError(f"no action named {name!r} in actions.SPECS")
+            if name in self._bound:
+                raise ValueError(f"action {name!r} is bound twice")
+            self.by_name[name].triggered.connect(callback)
+            self._bound.add(name)
+
+    def check_bound(self) -> None:
+        """Every action of the table does something (a forgotten one is a bug, found at start)."""
+        missing = [s.name for s in SPECS if s.name not in self._bound]
+        if missing:
+            raise RuntimeError(f"actions without a handler: {', '.join(missing)}")
 
     def shortcut_actions(self) -> dict[str, QtGui.QAction]:
         """Actions a user may rebind (those with a default shortcut)."""

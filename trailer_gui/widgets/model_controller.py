@@ -10,8 +10,8 @@
 * at most one model job at a time (``workers.model_jobs.ModelJob``: train, predict or the
   one-click retrain chain of ``core.retrain``), with one Cancel.
 
-``ModelActions`` is a mixin for the main window: the window's action table (``actions.py``)
-connects each action to the window method of the same name, and these delegate here.
+It binds the Model menu's actions to its own methods (``actions.Actions.bind``) and follows the
+shown run through ``WorkspaceState.run`` (``shown_run``).
 
 TensorFlow is imported by the first job, in its worker thread; nothing here imports it or the
 ``model`` package.
@@ -77,7 +77,6 @@ class ModelController(QtCore.QObject):
         self._job_stage = ""
         self._job_started = 0.0
         self._project = None
-        self.shown_run: str | None = None
         self.threshold = P.DEFAULT_THRESHOLD
         # U's ranking of uncertain places, kept while (prediction, trailer, threshold) stay.
         self._uncertain_key: tuple | None = None
@@ -98,6 +97,7 @@ class ModelController(QtCore.QObject):
                               | QtWidgets.QDockWidget.DockWidgetFloatable)
         self.panel.setMinimumWidth(300)
         window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.report = window.statusBar().showMessage  # (text, ms): the one way it speaks up
         self.job_status = JobStatus()
         window.statusBar().addPermanentWidget(self.job_status)
         self.job_status.sigCancel.connect(self.stop)
@@ -105,6 +105,12 @@ class ModelController(QtCore.QObject):
         a = window.actions
         a.toggle_predictions.setCheckable(True)
         a.toggle_predictions.setChecked(True)
+        a.bind({"retrain": self.retrain, "predict_current": self.predict_current,
+                "predict_all": self.predict_all, "next_disagreement": self.next_disagreement,
+                "previous_disagreement": self.previous_disagreement,
+                "most_uncertain": self.most_uncertain,
+                "accept_predictions": self.accept_predictions,
+                "toggle_predictions": self.toggle_predictions})
         view = self.dock.toggleViewAction()
         view.setText("Model &panel")
         view.setObjectName("action_model_panel")
@@ -144,6 +150,15 @@ class ModelController(QtCore.QObject):
     @property
     def project(self):
         return self.window.project
+
+    @property
+    def shown_run(self) -> str | None:
+        """The run whose predictions are shown: ``WorkspaceState.run`` (announced)."""
+        return self.window.state.run
+
+    @shown_run.setter
+    def shown_run(self, run: str | None) -> None:
+        self.window.state.set_run(run)
 
     def project_changed(self) -> None:
         """Call after a project was opened or closed (idempotent)."""
@@ -185,7 +200,7 @@ class ModelController(QtCore.QObject):
         try:
             self.panel.set_config(T.get_config(p))
         except (TrailerError, ValueError) as exc:
-            self.window.statusBar().showMessage(f"Training settings: {exc}", 8000)
+            self.report(f"Training settings: {exc}", 8000)
         self.panel.set_label_source(R.label_source(p, self.window.state.annotator))
 
     def _on_lanes_changed(self) -> None:
@@ -266,7 +281,7 @@ class ModelController(QtCore.QObject):
         self.reload_prediction()
         self.refresh_notes()
         if self.overlay.prediction is None and self.window.state.video is not None:
-            self.window.statusBar().showMessage(
+            self.report(
                 f"No predictions of run {name} for this trailer: Predict this trailer or Predict all", 8000)
 
     def _show_run_history(self, name: str | None, keep_batches: bool = False) -> None:
@@ -302,11 +317,11 @@ class ModelController(QtCore.QObject):
             T.set_config(p, key, text or None)
         except TrailerError as exc:
             self.panel.set_setting_error(key, str(exc))
-            self.window.statusBar().showMessage(str(exc), 8000)
+            self.report(str(exc), 8000)
             return
         self.panel.set_setting_error(key, None)
         self.refresh_config()
-        self.window.statusBar().showMessage(f"Training setting {key} = {T.get_config(p)[key]}", 4000)
+        self.report(f"Training setting {key} = {T.get_config(p)[key]}", 4000)
 
     def set_threshold(self, value: float) -> None:
         self.threshold = float(value)
@@ -332,13 +347,13 @@ class ModelController(QtCore.QObject):
         if self.project is None:
             return False
         if self.job is not None:
-            self.window.statusBar().showMessage(
+            self.report(
                 f"{JOB_TITLES.get(self.job_kind, 'A job')} is still running", 4000)
             return False
-        dialog = self.window.export_dialog
+        dialog = self.window.files.export_dialog
         if dialog is not None and dialog.running():
             # Training and prediction read the dataset the export is rewriting.
-            self.window.statusBar().showMessage(
+            self.report(
                 "An export is running: wait for it to finish, or cancel it", 5000)
             return False
         return True
@@ -384,7 +399,7 @@ class ModelController(QtCore.QObject):
         if not self._can_start():
             return None
         if not self.project.videos():
-            self.window.statusBar().showMessage("Add trailers first", 4000)
+            self.report("Add trailers first", 4000)
             return None
         self.retrain_pressed_at = time.perf_counter()
         if not self._save_labels():
@@ -400,7 +415,7 @@ class ModelController(QtCore.QObject):
             return None
         runs = T.list_runs(self.project)
         if not runs:
-            self.window.statusBar().showMessage("No trained model yet: Retrain or Start first", 5000)
+            self.report("No trained model yet: Retrain or Start first", 5000)
             return None
         names = {r.name for r in runs}
         run = self.shown_run if self.shown_run in names else None  # None: newest readable
@@ -448,7 +463,7 @@ class ModelController(QtCore.QObject):
     def _on_event(self, event: dict) -> None:
         kind = event.get("event")
         if kind == "warning":  # a video left out, an unreadable run skipped: the job goes on
-            self.window.statusBar().showMessage(f"Warning: {event.get('message', '')}", 15_000)
+            self.report(f"Warning: {event.get('message', '')}", 15_000)
             return
         if kind == "job":
             self._job_stage = event.get("stage", "")
@@ -506,7 +521,7 @@ class ModelController(QtCore.QObject):
         if result.warnings:  # name what was left out, e.g. a video whose file is missing
             text += ". Warning: " + "; ".join(result.warnings)
         self.panel.show_idle(text)
-        self.window.statusBar().showMessage(text, 10_000)
+        self.report(text, 10_000)
         self.sigJobFinished.emit(result.kind, result)
 
     def _on_errored(self, exc: BaseException) -> None:
@@ -526,7 +541,7 @@ class ModelController(QtCore.QObject):
                 "retrain": "Retrain cancelled: the previous model and predictions are unchanged"
                 }.get(self.job_kind or "", "Cancelled")
         self.panel.show_idle(text)
-        self.window.statusBar().showMessage(text, 8000)
+        self.report(text, 8000)
         if self._same_project():
             self.refresh_runs()
             self._show_run_history(self.shown_run)
@@ -571,15 +586,15 @@ class ModelController(QtCore.QObject):
 
     def _jump(self, find, where: str) -> None:
         if not self.overlay.has_prediction():
-            self.window.statusBar().showMessage("No predictions shown for this trailer", 3000)
+            self.report("No predictions shown for this trailer", 3000)
             return
         frame = find(self.window.current_frame())
         if frame is None:
-            self.window.statusBar().showMessage(f"No disagreement {where} this frame", 3000)
+            self.report(f"No disagreement {where} this frame", 3000)
             return
         self._seek(frame)
         genres = [g.name for g, d in zip(self.window.state.genres, self.overlay.disagreement()[frame]) if d]
-        self.window.statusBar().showMessage(f"Frame {frame}: prediction and labels differ on "
+        self.report(f"Frame {frame}: prediction and labels differ on "
                                             f"{', '.join(genres)}", 5000)
 
     def most_uncertain(self) -> None:
@@ -595,7 +610,7 @@ class ModelController(QtCore.QObject):
             self._uncertain_key, self._uncertain = key, self.overlay.uncertain_places()
             self._uncertain_next = 0
         if not self._uncertain:
-            self.window.statusBar().showMessage("No predictions shown for this trailer", 3000)
+            self.report("No predictions shown for this trailer", 3000)
             return
         rank = self._uncertain_next % len(self._uncertain)
         self._uncertain_next = rank + 1
@@ -603,7 +618,7 @@ class ModelController(QtCore.QObject):
         self._seek(frame)
         p = float(self.overlay.probs[frame, genre])
         name = self.window.state.genres[genre].name
-        self.window.statusBar().showMessage(
+        self.report(
             f"Uncertain place {rank + 1}/{len(self._uncertain)}: frame {frame}, {name} "
             f"p={p:.2f} (threshold {self.threshold:.2f}) · U: the next one", 6000)
 
@@ -612,15 +627,14 @@ class ModelController(QtCore.QObject):
         (thresholded probabilities for runs without decoding), one undo step."""
         ed, pred = self.window.editor, self.overlay.prediction
         if ed is None or pred is None:
-            self.window.statusBar().showMessage("No predictions shown for this trailer", 3000)
+            self.report("No predictions shown for this trailer", 3000)
             return False
-        self.window._release_held_keys()
+        self.window.labels.release_held_keys()
         lo, hi = self.window.timeline.selection() or (0, ed.frames)
         block = P.accepted_labels(pred.probs, self.threshold, lo, hi, pred.decided(self.threshold))
         name = f"Accept predictions {lo}-{max(lo, hi - 1)}"
-        changed = ed.set_block(lo, block, name)
-        self.window._update_actions()
-        self.window.statusBar().showMessage(name if changed else "The labels already match the "
+        changed = ed.set_block(lo, block, name)  # Undo's text follows by itself
+        self.report(name if changed else "The labels already match the "
                                             "predictions there", 4000)
         return changed
 
@@ -628,34 +642,4 @@ class ModelController(QtCore.QObject):
         self.set_shown(self.window.actions.toggle_predictions.isChecked())
 
 
-class ModelActions:
-    """Main-window methods named like the model actions of ``actions.SPECS``."""
-
-    model_ctl: ModelController
-
-    def retrain(self) -> None:
-        self.model_ctl.retrain()
-
-    def predict_current(self) -> None:
-        self.model_ctl.predict_current()
-
-    def predict_all(self) -> None:
-        self.model_ctl.predict_all()
-
-    def next_disagreement(self) -> None:
-        self.model_ctl.next_disagreement()
-
-    def previous_disagreement(self) -> None:
-        self.model_ctl.previous_disagreement()
-
-    def most_uncertain(self) -> None:
-        self.model_ctl.most_uncertain()
-
-    def accept_predictions(self) -> None:
-        self.model_ctl.accept_predictions()
-
-    def toggle_predictions(self) -> None:
-        self.model_ctl.toggle_predictions()
-
-
-__all__ = ["ModelActions", "ModelController", "error_text"]
+__all__ = ["ModelController", "error_text"]

@@ -4,9 +4,9 @@
 player) and :class:`~.filmstrip.Filmstrip` (above its timeline), and sets up the actions
 ``toggle_mute`` (M, checkable, state in ``Prefs.muted``), ``show_filmstrip`` (checkable,
 ``Prefs.show_filmstrip``) and ``playback_stats`` (a small live dialog: frames shown and
-dropped, picture/sound offset). The window calls ``video_opened``/``video_closed`` when
-it switches trailers and ``shutdown`` when it closes; ``PlaybackActions`` gives the window
-the methods the actions call (``actions.SPECS``).
+dropped, picture/sound offset), bound to its own methods (``actions.Actions.bind``). It follows
+``WorkspaceState.sigVideoChanged`` (``video_changed``); the window calls ``shutdown`` when it
+closes.
 """
 
 from __future__ import annotations
@@ -39,9 +39,19 @@ class PlaybackExtras(QtCore.QObject):
         a.toggle_mute.setChecked(self.audio.is_muted())
         a.show_filmstrip.setCheckable(True)
         a.show_filmstrip.setChecked(self.filmstrip.is_shown())
+        a.bind({"toggle_mute": lambda *_: self.set_muted(a.toggle_mute.isChecked()),
+                "show_filmstrip": lambda *_: self.set_filmstrip_shown(a.show_filmstrip.isChecked()),
+                "playback_stats": self.show_stats})
         self._update_mute_action()
 
     # ---- the window's trailer ------------------------------------------------------------
+    def video_changed(self, video) -> None:
+        """``WorkspaceState.sigVideoChanged``: a trailer (or none) is current."""
+        if video is None:
+            self.video_closed()
+        else:
+            self.video_opened(video)
+
     def video_opened(self, video) -> None:
         """``video``: the store's ``Video`` the player just opened."""
         self.audio.open(video.path, video.fps, bool(video.has_audio))
@@ -192,19 +202,4 @@ class PlaybackStatsDialog(QtWidgets.QDialog):
         super().hideEvent(event)
 
 
-class PlaybackActions:
-    """Main-window methods named like the playback/view actions of ``actions.SPECS``."""
-
-    playback: PlaybackExtras
-
-    def toggle_mute(self) -> None:
-        self.playback.set_muted(self.actions.toggle_mute.isChecked())
-
-    def show_filmstrip(self) -> None:
-        self.playback.set_filmstrip_shown(self.actions.show_filmstrip.isChecked())
-
-    def playback_stats(self) -> None:
-        self.playback.show_stats()
-
-
-__all__ = ["PlaybackActions", "PlaybackExtras", "PlaybackStatsDialog"]
+__all__ = ["PlaybackExtras", "PlaybackStatsDialog"]

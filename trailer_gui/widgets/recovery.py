@@ -184,7 +184,7 @@ class Recovery(QtCore.QObject):
     def show_damaged(self, exc: DamagedProject) -> DamagedProjectDialog:
         dialog = DamagedProjectDialog(exc, self.window)
         dialog.sigRestore.connect(self.restore)
-        dialog.sigOpenAnother.connect(lambda: QtCore.QTimer.singleShot(0, self.window.open_project))
+        dialog.sigOpenAnother.connect(lambda: QtCore.QTimer.singleShot(0, self.window.files.open_project))
         dialog.open()
         return dialog
 
@@ -197,7 +197,7 @@ class Recovery(QtCore.QObject):
 
             show_error(self.window, "Cannot restore the backup", str(exc))
             return False
-        if not self.window.open_project_path(folder):
+        if not self.window.files.open_project_path(folder):
             return False
         kept = next((p.name for p in result.kept_aside), None)
         self.window.statusBar().showMessage(

@@ -45,6 +45,7 @@ class Relinker(QtCore.QObject):
         view = window.video_list.view  # right-click on a trailer: Locate video…
         view.setContextMenuPolicy(QtCore.Qt.ActionsContextMenu)
         view.addAction(window.actions.locate_video)
+        window.actions.bind({"locate_video": lambda *_: self.locate()})  # not the checked flag
 
     # ---- what to relink -----------------------------------------------------------------
     def target(self) -> int | None:
@@ -115,9 +116,9 @@ class Relinker(QtCore.QObject):
             return None
         reopen = w.state.video is not None and w.state.video.id == video_id
         if reopen:
-            w._leave_video()  # its labels are saved; the editor must not outlive a length change
+            w.files.leave_video()  # its labels are saved; the editor must not outlive a length change
         task = Task(_relink_job, w.project.folder, video_id, str(path), force, name="relink")
-        task.sigProgress.connect(w._on_task_progress)
+        task.sigProgress.connect(w.files.show_progress)
         task.sigFinished.connect(lambda result: self._on_finished(result))
         task.sigErrored.connect(lambda exc: self._on_errored(exc, video_id, path, reopen))
         task.sigDone.connect(self._on_done)
@@ -130,8 +131,8 @@ class Relinker(QtCore.QObject):
 
     def _on_finished(self, result: RelinkResult) -> None:
         w = self.window
-        w._refresh_list()
-        w.select_video(result.video.id)
+        w.files.refresh_list()
+        w.files.select_video(result.video.id)
         w.statusBar().showMessage(f"Relinked: {result.summary}", 10_000)
         self.sigRelinked.emit(result)
 
@@ -152,16 +153,9 @@ class Relinker(QtCore.QObject):
             text = str(exc) if isinstance(exc, (TrailerError, OSError)) else f"{type(exc).__name__}: {exc}"
             show_error(w, "Cannot relink the trailer", f"{text}\n\nIts labels are unchanged.")
         if reopen and w.state.video is None:
-            w.select_video(video_id, 0)
+            w.files.select_video(video_id, 0)
 
     def _on_done(self) -> None:
         self.task = None
         self.window.task_progress.setVisible(False)
         self.update_actions()
-
-
-class RelinkActions:
-    """Mixed into ``MainWindow``: the method ``actions.locate_video`` calls."""
-
-    def locate_video(self) -> None:
-        self.relinker.locate()

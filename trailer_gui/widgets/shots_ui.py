@@ -4,7 +4,7 @@
 ``ShotTools(window)`` sets up the checkable action ``snap_to_shots`` (Labels menu, key S,
 state in ``Prefs.snap_to_shots``), shows the open trailer's stored cuts on the timeline
 (``video_opened`` / ``video_closed``) and snaps a range fill (``snap_fill``).
-``ShotActions`` gives the window the method the action calls (``actions.SPECS``).
+It binds its own action's callback (``actions.Actions.bind``).
 
 Cuts are detected when a video is added (in the same decoding pass as the probe) or, for a
 video added before, on its next export or ``trailer shots``; until then the trailer shows no
@@ -27,6 +27,14 @@ class ShotTools(QtCore.QObject):
         on = window.prefs.snap_to_shots
         action.setChecked(on)
         window.timeline.set_snap_to_shots(on)
+        window.actions.bind({"snap_to_shots": lambda *_: self.set_snap(action.isChecked())})
+
+    def video_changed(self, video) -> None:
+        """``WorkspaceState.sigVideoChanged``: a trailer (or none) is current."""
+        if video is None:
+            self.video_closed()
+        else:
+            self.video_opened(video)
 
     def video_opened(self, video) -> None:
         project = self.window.project
@@ -57,11 +65,3 @@ class ShotTools(QtCore.QObject):
         if not tl.snap_to_shots() or tl.cuts() is None:
             return start, stop
         return snap_range(start, stop, tl.cuts(), tl.frames, tl.shots.tolerance)
-
-
-class ShotActions:
-    """Mixed into ``MainWindow``: the method ``actions.snap_to_shots`` calls."""
-
-    def snap_to_shots(self, checked: bool | None = None) -> None:
-        action = self.actions.snap_to_shots
-        self.shot_tools.set_snap(action.isChecked() if checked is None else checked)

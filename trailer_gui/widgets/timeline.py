@@ -89,6 +89,7 @@ class Timeline(QtWidgets.QWidget):
     sigGestureFinished = Signal(str)  # an undo step was made by a mouse gesture; its name
     sigLanesChanged = Signal()  # set_labels() installed new lanes / a new editor
     sigRangeChanged = Signal(float, float)  # the visible frame range changed
+    sigSelectionChanged = Signal()  # the range (I/O) was set, changed or cleared
 
     Z_OVERLAY = Z_OVERLAY
 
@@ -252,16 +253,19 @@ class Timeline(QtWidgets.QWidget):
 
     def set_selection(self, start: int | None, stop: int | None) -> None:
         """Show frames [start, stop) as the selection; ``None`` (either) hides it."""
+        before = self._selection
         if start is None or stop is None:
             self._selection = None
             self.selection_item.setVisible(False)
-            return
-        lo, hi = sorted((int(start), int(stop)))
-        if self.frames:
-            lo, hi = max(0, lo), min(self.frames, hi)
-        self._selection = (lo, hi)
-        self.selection_item.setRegion((lo, hi))
-        self.selection_item.setVisible(hi > lo)
+        else:
+            lo, hi = sorted((int(start), int(stop)))
+            if self.frames:
+                lo, hi = max(0, lo), min(self.frames, hi)
+            self._selection = (lo, hi)
+            self.selection_item.setRegion((lo, hi))
+            self.selection_item.setVisible(hi > lo)
+        if self._selection != before:
+            self.sigSelectionChanged.emit()
 
     def selection(self) -> tuple[int, int] | None:
         return self._selection
