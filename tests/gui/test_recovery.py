@@ -229,7 +229,7 @@ def test_a_read_only_project_exports_into_a_folder_of_the_users(make_window, dem
     monkeypatch.setattr(os, "access", access)
     window = make_window(demo_project)
     window.actions.export_dataset.trigger()
-    dialog = window.export_dialog
+    dialog = window.files.export_dialog
     assert "read-only" in dialog.out_dir.placeholderText()
     assert not dialog.export_button.isEnabled()  # nowhere to write yet
     dialog.rows.setValue(16)
