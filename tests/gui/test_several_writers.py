@@ -165,3 +165,28 @@ def test_the_compared_annotators_strip_follows_their_window(make_window, demo_pr
     with Project.open(demo_project) as other:
         other.save_labels(0, truth, "ground-truth")
     qtbot.waitUntil(lambda: np.array_equal(tools.ghost.pooled, truth.T), timeout=5000)
+
+
+def test_model_display_choices_never_wait_on_another_program(make_window, demo_project, qtbot):
+    """While another program holds the database, moving the threshold, choosing a run or
+    editing a training setting neither hangs the window (the default wait is 30 s) nor
+    raises: each says it could not be stored, and the setting is stored once it is free."""
+    window = make_window(demo_project)
+    ctl = window.model_ctl
+    holder = sqlite3.connect(Path(demo_project) / DB_NAME, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        ctl.set_threshold(0.4)
+        assert "Not remembered (predictions.threshold)" in status(window)
+        assert ctl.threshold == 0.4  # the display follows even if the store cannot
+        ctl.panel.fields["epochs"].setValue(3)
+        assert "not saved" in ctl.panel.fields["epochs"].toolTip()
+        assert "busy in another program" in status(window)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    ctl.panel.fields["epochs"].setValue(4)
+    ctl.set_threshold(0.45)
+    with Project.open(demo_project) as p:
+        assert p.setting("train.epochs") == "4"
+        assert p.setting("predictions.threshold") == "0.45"

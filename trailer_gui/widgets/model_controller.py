@@ -20,6 +20,7 @@ TensorFlow is imported by the first job, in its worker thread; nothing here impo
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from ..workers.model_jobs import ModelJob
 from .messages import show_error
 from .prediction_overlay import PredictionOverlay
 from .training_panel import JobStatus, RunRow, TrainingPanel, describe_event
+
+LOCK_WAIT_S = 0.1  # the GUI thread waits at most this long for another program's write lock
 
 THRESHOLD_SETTING = "predictions.threshold"
 RUN_SETTING = "predictions.run"
@@ -274,7 +277,7 @@ class ModelController(QtCore.QObject):
         if p is None:
             return
         self.shown_run = name
-        p.set_setting(RUN_SETTING, name)
+        self._remember(RUN_SETTING, name)
         self.refresh_runs()
         if self.job is None:
             self._show_run_history(name)
@@ -314,7 +317,13 @@ class ModelController(QtCore.QObject):
         if p is None:
             return
         try:
-            T.set_config(p, key, text or None)
+            with p.busy_timeout(LOCK_WAIT_S):
+                T.set_config(p, key, text or None)
+        except sqlite3.OperationalError as exc:  # another program holds the database
+            self.panel.set_setting_error(key, f"not saved: {exc} (another program is writing)")
+            self.report(f"Training setting {key} not saved: the project is busy in another "
+                        "program; try again", 8000)
+            return
         except TrailerError as exc:
             self.panel.set_setting_error(key, str(exc))
             self.report(str(exc), 8000)
@@ -323,11 +332,24 @@ class ModelController(QtCore.QObject):
         self.refresh_config()
         self.report(f"Training setting {key} = {T.get_config(p)[key]}", 4000)
 
+    def _remember(self, key: str, value: str) -> bool:
+        """Store a display choice (shown run, threshold) without ever waiting on another
+        program's write lock on the GUI thread, and not at all in a read-only project."""
+        p = self.project
+        if p is None or p.read_only:
+            return False
+        try:
+            with p.busy_timeout(LOCK_WAIT_S):
+                p.set_setting(key, value)
+        except (sqlite3.Error, TrailerError) as exc:
+            self.report(f"Not remembered ({key}): {exc}", 5000)
+            return False
+        return True
+
     def set_threshold(self, value: float) -> None:
         self.threshold = float(value)
         self.overlay.set_threshold(self.threshold)
-        if self.project is not None:
-            self.project.set_setting(THRESHOLD_SETTING, f"{self.threshold:g}")
+        self._remember(THRESHOLD_SETTING, f"{self.threshold:g}")
         self.panel.set_shown_options(self.overlay.shown, self.threshold)
         self.refresh_notes()
 
@@ -498,7 +520,7 @@ class ModelController(QtCore.QObject):
         took = time.monotonic() - self._job_started
         if result.kind in ("predict", "retrain") and result.predicted:
             self.shown_run = result.run
-            self.project.set_setting(RUN_SETTING, result.run)
+            self._remember(RUN_SETTING, result.run)
         self.refresh_runs()
         self.refresh_config()
         if result.kind in ("train", "retrain"):
