@@ -109,7 +109,7 @@ def _warn(line: str) -> None:
 
 def cmd_export(args):
     from .core.export import ExportSettings, export_dataset, parse_size
-    from .core.training import export_settings
+    from .services.training import export_settings
 
     project = _open(args.project)
     from .cli_annotators import label_spec

@@ -1,4 +1,4 @@
-"""`trailer train / predict / eval / config`: thin wrappers of core.training."""
+"""`trailer train / predict / eval / config`: thin wrappers of services.training."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def _print_event(event: dict) -> None:
 
 def cmd_train(args):
     _quiet_tensorflow()
-    from .core.training import train_project
+    from .services.training import train_project
 
     project = _open(args.project)
     overrides = {"epochs": args.epochs, "window": args.window, "batch": args.batch, "lr": args.lr,
@@ -65,7 +65,7 @@ def cmd_train(args):
 
 def cmd_predict(args):
     _quiet_tensorflow()
-    from .core.training import find_run, predict_project
+    from .services.training import find_run, predict_project
 
     project = _open(args.project)
     run = find_run(project, args.model, warn=_warn)
@@ -143,7 +143,7 @@ def _pct(share):
 
 def cmd_eval(args):
     _quiet_tensorflow()
-    from .core.training import evaluate_project_report, find_run
+    from .services.training import evaluate_project_report, find_run
 
     project = _open(args.project)
     run = find_run(project, args.model, warn=_warn)
@@ -163,7 +163,7 @@ def cmd_eval(args):
 
 def cmd_config(args):
     from .core.errors import TrailerError
-    from .core.training import CONFIG_KEYS, get_config, set_config
+    from .services.training import CONFIG_KEYS, get_config, set_config
 
     project = _open(args.project)
     if not args.items:

@@ -1,5 +1,5 @@
 """``trailer check | backup | backups | restore``: a project's health, its backups, and
-putting one back (see ``core.backup`` and ``core.check``)."""
+putting one back (see ``core.backup`` and ``services.check``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def cmd_check(args) -> int:
-    from .core.check import check_project
+    from .services.check import check_project
 
     problems = check_project(args.project)
     if args.json:

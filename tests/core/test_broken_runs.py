@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from model.files import check_run
-from trailer_gui.core import training as T
+from trailer_gui.services import training as T
 from trailer_gui.core.errors import TrailerError
 
 
@@ -89,7 +89,7 @@ def tiny_demo(tmp_path_factory):
 def test_retrain_and_predict_skip_a_damaged_newest_run_and_a_missing_video(tiny_demo, capsys):
     from trailer_gui.cli import main
     from trailer_gui.core.progress import Progress
-    from trailer_gui.core.retrain import predict_job, retrain_job
+    from trailer_gui.services.retrain import predict_job, retrain_job
     from trailer_gui.core.store import Project
 
     events = []

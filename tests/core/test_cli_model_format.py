@@ -32,7 +32,7 @@ def test_eval_json_writes_null_not_nan_for_undefined_values(monkeypatch, capsys)
     import types
 
     import trailer_gui.cli_model as cli_model
-    import trailer_gui.core.training as training
+    import trailer_gui.services.training as training
 
     segments = {"edit": math.nan, "f1@10": 100.0, "f1@25": 100.0, "f1@50": 50.0}
     report = {"metrics": {"comedy": {"precision": math.nan, "f1": 0.5, "support": 0,

@@ -1,11 +1,11 @@
-"""core.predictions: per-run storage, staging/publishing, and predictions against labels."""
+"""services.predictions: per-run storage, staging/publishing, and predictions against labels."""
 
 import json
 
 import numpy as np
 import pytest
 
-from trailer_gui.core import predictions as P
+from trailer_gui.services import predictions as P
 from trailer_gui.core.store import Project
 
 

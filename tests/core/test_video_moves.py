@@ -141,7 +141,7 @@ def test_the_same_file_is_never_added_twice(labelled, tmp_path, capsys):
 
 def test_the_app_refuses_duplicates_with_the_same_check(labelled, tmp_path):
     from trailer_gui.core.progress import Progress
-    from trailer_gui.workers.project_jobs import add_videos
+    from trailer_gui.services.project_jobs import add_videos
 
     shutil.copy(tmp_path / "a.mp4", tmp_path / "a-copy.mp4")
     result = add_videos(Progress(), labelled, [str(tmp_path / "a-copy.mp4"), str(tmp_path / "b.mp4")])

@@ -27,7 +27,7 @@ from ..core.genres import Genre
 from ..core.relink import availability
 from ..core.store import Project, Video, is_project
 from ..workers import tasks
-from ..workers.project_jobs import AddResult, add_videos, make_demo_atomically
+from ..services.project_jobs import AddResult, add_videos, make_demo_atomically
 from ..workers.tasks import Task
 from .actions import DEFAULT_KEYS, Actions, keyboard_map_html
 from .annotators import AnnotatorTools

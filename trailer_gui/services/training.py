@@ -18,10 +18,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .errors import TrailerError
-from .export import ExportReport, ExportSettings, export_dataset, last_export_settings, parse_size
-from .progress import Progress
-from .store import Project, atomic_save_npy, atomic_write_bytes
+from ..core.errors import TrailerError
+from ..core.export import ExportReport, ExportSettings, export_dataset, last_export_settings, parse_size
+from ..core.progress import Progress
+from ..core.store import Project, atomic_save_npy, atomic_write_bytes
 
 
 def _positive_int(text) -> int:
@@ -294,7 +294,7 @@ def predict_project(
 
     ``raw`` (or a run from before decoding): no labels file; consumers threshold the
     probabilities.  ``out_dir``: write there instead of predictions/ (the GUI stages a whole
-    set there and publishes it only when complete, see core.predictions)."""
+    set there and publishes it only when complete, see services.predictions)."""
     from model.data import open_npy
     from model.decode import decode
     from model.evaluate import run_decoding

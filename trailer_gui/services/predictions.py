@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .store import Project
+from ..core.store import Project
 
 STAGING_PREFIX = ".staging-"
 DEFAULT_THRESHOLD = 0.5

@@ -2,7 +2,7 @@
 
 Plain functions called as ``fn(progress, folder, ..., listener=...)`` (see
 ``workers.tasks.Task``), Qt-free. Each opens its own ``Project`` (its own sqlite connection in
-that thread). TensorFlow is imported by ``core.training`` inside them, so the first job pays
+that thread). TensorFlow is imported by ``services.training`` inside them, so the first job pays
 for it in the worker thread, never the GUI at start-up.
 
 ``listener(event)`` receives, from the worker thread, ``model.train`` events (``stage``,
@@ -32,10 +32,10 @@ from typing import Callable
 
 from . import predictions as P
 from . import training as T
-from .errors import Cancelled
-from .export import export_dataset, read_manifest
-from .progress import Progress
-from .store import Project
+from ..core.errors import Cancelled
+from ..core.export import export_dataset, read_manifest
+from ..core.progress import Progress
+from ..core.store import Project
 
 Listener = Callable[[dict], None]
 
