@@ -313,7 +313,7 @@ class FrameSource(MailboxWorker):
 
     def wake(self) -> None:
         """Make a waiting playback read its clock again now (an outside clock jumped ahead,
-        e.g. the audio started: see ``workers.avsync``)."""
+        e.g. the audio started: see ``core.avsync``)."""
         with self._cond:
             self._cond.notify_all()
 
