@@ -63,3 +63,28 @@ def test_the_contracts_catch_a_lazy_model_import_in_core_and_a_cycle(tmp_path):
     assert "core is the Qt-free domain: no Qt, no model, nothing above it BROKEN" in out.stdout
     assert "trailer_gui.core.store -> model" in out.stdout
     assert "no import cycles between sibling modules BROKEN" in out.stdout
+
+
+def test_facts_across_the_core_model_boundary_agree():
+    """core may not import model, so the manifest's name is spelt on each side of the dataset
+    format (the writer, core.export; the reader, model.data): they must agree."""
+    from model.data import MANIFEST as read_by_model
+    from trailer_gui.core.export import MANIFEST as written_by_core
+
+    assert written_by_core == read_by_model == "manifest.json"
+
+
+def test_training_settings_have_one_home():
+    """Defaults come from model.config.TrainConfig; the training panel shows the service's keys."""
+    import dataclasses
+
+    from model.config import PRECISIONS, TrainConfig
+    from trailer_gui.services.training import CONFIG_KEYS
+    from trailer_gui.widgets.training_panel import PRECISION_CHOICES, SETTING_KEYS
+
+    defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+    for key, (_, default) in CONFIG_KEYS.items():
+        if key not in ("size", "stride"):  # those follow the export, not the model
+            assert default == defaults[key], key
+    assert SETTING_KEYS == tuple(CONFIG_KEYS)
+    assert PRECISION_CHOICES == PRECISIONS

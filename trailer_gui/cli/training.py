@@ -38,6 +38,8 @@ def _print_event(event: dict) -> None:
 
 def cmd_train(args):
     _quiet_tensorflow()
+    from model.files import MODEL_FILE
+
     from ..services.training import train_project
 
     project = open_project(args.project)
@@ -46,7 +48,7 @@ def cmd_train(args):
     result = train_project(project, overrides, init_from=args.from_run, resume=args.resume,
                            ids=args.ids, listener=_print_event, progress=progress_bar(), warn=warn)
     state = "stopped" if result.stopped else "finished"
-    if not (result.run_dir / "model.keras").is_file() and args.strategy == "multiworker":
+    if not (result.run_dir / MODEL_FILE).is_file() and args.strategy == "multiworker":
         print(f"training {state}: this worker's part is done; the chief wrote the run")
     else:
         print(f"training {state}: {result.run_dir} (best epoch {result.best_epoch})")
@@ -148,8 +150,7 @@ def cmd_eval(args):
 
 
 def cmd_config(args):
-    from ..core.errors import TrailerError
-    from ..services.training import CONFIG_KEYS, get_config, set_config
+    from ..services.training import check_setting_key, get_config, set_config
 
     project = open_project(args.project)
     if not args.items:
@@ -159,8 +160,7 @@ def cmd_config(args):
     for item in args.items:
         key, sep, value = item.partition("=")
         key = key.strip()
-        if key not in CONFIG_KEYS:
-            raise TrailerError(f"unknown setting {key!r} (known: {', '.join(CONFIG_KEYS)})")
+        check_setting_key(key)
         if sep:
             set_config(project, key, value.strip() or None)
         else:

@@ -138,7 +138,7 @@ def resumable_run(project: Project, warn: Callable[[str], None] | None = None) -
     if run is None:
         return None
     try:
-        config = json.loads((run.folder / "config.json").read_text())
+        config = json.loads((run.folder / T.CONFIG_FILE).read_text())
     except (OSError, ValueError):
         return None
     size = list(T.export_settings(project).size)

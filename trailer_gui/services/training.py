@@ -10,6 +10,7 @@ Training settings (`epochs`, `window`, `batch`, `lr`, `augment`, `mix`, `size`, 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass
@@ -18,10 +19,19 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+# Names and defaults only: neither module imports TensorFlow. The run folder's file names live
+# in model.files and the training defaults in model.config.TrainConfig: one home each.
+from model.config import PRECISIONS, TrainConfig
+from model.files import CONFIG_FILE, HISTORY_FILE, METRICS_FILE, MODEL_FILE
+
 from ..core.errors import TrailerError
-from ..core.export import ExportReport, ExportSettings, export_dataset, last_export_settings, parse_size
+from ..core.export import (
+    ExportReport, ExportSettings, dataset_dir, export_dataset, last_export_settings, parse_size,
+    read_manifest,
+)
 from ..core.progress import Progress
 from ..core.store import Project, atomic_save_npy, atomic_write_bytes
+from .predictions import predictions_dir
 
 
 def _positive_int(text) -> int:
@@ -46,8 +56,6 @@ def _fraction(text) -> float:
 
 
 def _precision(text) -> str:
-    from model.config import PRECISIONS  # no TensorFlow
-
     text = str(text).strip().lower()
     if text not in PRECISIONS:
         raise ValueError(f"must be one of {', '.join(PRECISIONS)}")
@@ -59,23 +67,35 @@ def _size(text) -> str:
     return f"{rows}x{cols}"
 
 
-# key -> (parse/validate, default). size/stride default to the last export (see export_settings).
+def _default(name: str):
+    """model.config.TrainConfig's default for a setting: the one home of training defaults."""
+    return {f.name: f.default for f in dataclasses.fields(TrainConfig)}[name]
+
+
+# key -> (parse/validate, default), in the order `trailer config` and the training panel show
+# them. size/stride default to the last export (see export_settings).
 CONFIG_KEYS: dict[str, tuple[Callable, object]] = {
-    "epochs": (_positive_int, 10),
-    "window": (_positive_int, 8),  # model.config.TrainConfig: 8 windows of 8 frames a step
-    "batch": (_positive_int, 8),
-    "lr": (_positive_float, 1e-3),
+    "epochs": (_positive_int, _default("epochs")),
+    "window": (_positive_int, _default("window")),  # 8 windows of 8 frames a step
+    "batch": (_positive_int, _default("batch")),
+    "lr": (_positive_float, _default("lr")),
     # Flip/colour-grade training windows, and show two windows at once labelled with both
     # windows' genres (model/augment.py).  0 switches them off, for data where a genre is
     # tied to a place in the frame.
-    "augment": (_fraction, 1.0),
-    "mix": (_fraction, 0.5),
+    "augment": (_fraction, _default("augment")),
+    "mix": (_fraction, _default("mix")),
     "size": (_size, None),
     "stride": (_positive_int, None),
     # Compute precision of training and prediction (model/precision.py): 'auto' is bfloat16
     # on CPUs with AVX-512 BF16 or AMX, float16 on GPUs, else float32.
-    "precision": (_precision, "auto"),
+    "precision": (_precision, _default("precision")),
 }
+
+
+def check_setting_key(key: str) -> None:
+    """A training setting's name, or a TrailerError naming the known ones."""
+    if key not in CONFIG_KEYS:
+        raise TrailerError(f"unknown setting {key!r} (known: {', '.join(CONFIG_KEYS)})")
 
 
 def get_config(project: Project) -> dict[str, object]:
@@ -92,8 +112,7 @@ def get_config(project: Project) -> dict[str, object]:
 
 def set_config(project: Project, key: str, value: str | None) -> object:
     """Validate and store one setting (None removes it: back to the default)."""
-    if key not in CONFIG_KEYS:
-        raise TrailerError(f"unknown setting {key!r} (known: {', '.join(CONFIG_KEYS)})")
+    check_setting_key(key)
     if value is None:
         project.set_setting(f"train.{key}", None)
         return None
@@ -140,18 +159,12 @@ class RunInfo:
     macro: dict  # macro metrics of the best epoch ({} when unknown)
     epochs: int
 
-    @property
-    def label(self) -> str:
-        f1 = self.macro.get("f1")
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))
-        return f"{self.name}  ({when}, F1 {f1:.2f})" if f1 is not None else f"{self.name}  ({when})"
-
 
 def run_precision(folder: Path) -> str:
     """The precision a run computed in ('bfloat16', ...), '' when its config does not say
     (runs made before precision existed computed in float32)."""
     try:
-        config = json.loads((Path(folder) / "config.json").read_text())
+        config = json.loads((Path(folder) / CONFIG_FILE).read_text())
         return str((config.get("precision") or {}).get("compute") or "float32")
     except (OSError, ValueError, AttributeError):
         return ""
@@ -162,18 +175,18 @@ def models_dir(project: Project) -> Path:
 
 
 def list_runs(project: Project) -> list[RunInfo]:
-    """Finished runs (those with a model.keras), oldest first."""
+    """Finished runs (those with a model file), oldest first."""
     runs = []
     for folder in sorted(models_dir(project).glob("*")):
-        model_file = folder / "model.keras"
+        model_file = folder / MODEL_FILE
         if not model_file.is_file():
             continue
         macro, epochs = {}, 0
         try:
-            metrics = json.loads((folder / "metrics.json").read_text())
+            metrics = json.loads((folder / METRICS_FILE).read_text())
             # model.train writes the best epoch's per-genre metrics under "validation"
             macro = (metrics.get("validation") or metrics.get("metrics") or {}).get("macro", {}) or {}
-            history = json.loads((folder / "history.json").read_text())
+            history = json.loads((folder / HISTORY_FILE).read_text())
             epochs = len(history) if isinstance(history, list) else len(history.get("epochs", []))
         except (OSError, ValueError, AttributeError):
             pass
@@ -271,13 +284,6 @@ def train_project(
     return train(project.folder / "dataset", new_run_dir(project), config, listener=listener, stop=stop)
 
 
-def predictions_dir(project: Project) -> Path:
-    return project.folder / "predictions"
-
-
-def prediction_path(project: Project, video_id: int) -> Path:
-    return predictions_dir(project) / f"pred_{video_id}.npy"
-
 
 def predict_project(
     project: Project,
@@ -303,7 +309,7 @@ def predict_project(
     progress = progress or Progress()
     info = find_run(project, run, warn=warn)
     report = ensure_exported(project, progress, warn)
-    manifest = json.loads((project.folder / "dataset" / "manifest.json").read_text())
+    manifest = _manifest(project)
     entries = {int(t["id"]): t for t in manifest["trailers"]}
     wanted = sorted(entries) if ids is None else [int(i) for i in ids]
     missing = [i for i in wanted if i not in entries]
@@ -349,29 +355,6 @@ def predict_project(
     return written
 
 
-def load_prediction(project: Project, video_id: int) -> tuple[np.ndarray, dict] | None:
-    """The stored prediction of a video and its JSON, or None when there is none (or it does
-    not fit the video any more)."""
-    path = prediction_path(project, video_id)
-    if not path.is_file():
-        return None
-    try:
-        probs = np.load(path, allow_pickle=False)
-        meta = json.loads(path.with_suffix(".json").read_text())
-    except (OSError, ValueError):
-        return None
-    video = project.video(video_id)
-    if probs.shape != (video.frames, len(project.genre_names())):
-        return None
-    return probs, meta
-
-
-def evaluate_project(project: Project, run: str | None = None) -> tuple[dict, list[int]]:
-    """Per-genre metrics on the labelled trailers the run did not train on."""
-    report, ids = evaluate_project_report(project, run)
-    return report["metrics"], ids
-
-
 def evaluate_project_report(project: Project, run: str | None = None,
                             raw: bool = False) -> tuple[dict, list[int]]:
     """`model.evaluate.evaluate_report` (per-genre and segment metrics of the decoded
@@ -381,12 +364,20 @@ def evaluate_project_report(project: Project, run: str | None = None,
 
     info = find_run(project, run)
     ensure_exported(project)
-    config = json.loads((info.folder / "config.json").read_text())
+    config = json.loads((info.folder / CONFIG_FILE).read_text())
     trained = set(config.get("train_ids", []))
-    manifest = json.loads((project.folder / "dataset" / "manifest.json").read_text())
+    manifest = _manifest(project)
     ids = [int(t["id"]) for t in manifest["trailers"] if t.get("labelled") and int(t["id"]) not in trained]
     if not ids:
         raise TrailerError(f"{project.folder}: every labelled trailer was used to train {info.name}; "
                            "label another trailer to evaluate on")
     decoding = None if raw else "run"
     return evaluate_report(info.folder, project.folder / "dataset", ids, decoding=decoding), ids
+
+
+def _manifest(project: Project) -> dict:
+    """The exported dataset's manifest (after ``ensure_exported``), read by core.export."""
+    manifest = read_manifest(dataset_dir(project))
+    if manifest is None:
+        raise TrailerError(f"{dataset_dir(project)}: no dataset exported (see `trailer export`)")
+    return manifest
