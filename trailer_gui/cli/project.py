@@ -6,28 +6,20 @@ import json
 import sys
 from pathlib import Path
 
-from ..core.errors import VideoError
 from .annotators import add_label_source_options, label_spec
 from .common import open_project, progress_bar, warn
 
 
 def _add_videos(project, paths) -> int:
-    from ..core.relink import duplicate_of
+    from ..services.project_jobs import add_to_project
 
-    refused = 0
-    for p in paths:
-        why = duplicate_of(project, p)
-        if why is not None:
-            print(f"trailer: skipped {p}: {why}", file=sys.stderr)
-            refused += 1
-            continue
-        try:
-            v = project.add_video(p)
-            print(f"added {v.id}: {v.path.name} ({v.frames} frames, {v.fps:g} fps, {v.width}x{v.height})")
-        except VideoError as exc:
-            print(f"trailer: skipped {exc}", file=sys.stderr)
-            refused += 1
-    return 1 if refused else 0
+    result = add_to_project(project, paths)  # the GUI's rule: what it refuses, so does this
+    for path, why in result.refused:
+        print(f"trailer: skipped {path}: {why}", file=sys.stderr)
+    for vid in result.added:
+        v = project.video(vid)
+        print(f"added {v.id}: {v.path.name} ({v.frames} frames, {v.fps:g} fps, {v.width}x{v.height})")
+    return 1 if result.refused else 0
 
 
 def cmd_new(args):

@@ -1,7 +1,9 @@
-"""Project work that runs in a ``workers.tasks.Task`` thread: adding videos, making the demo.
+"""Project use cases: adding videos (the GUI, in a ``workers.tasks.Task`` thread, and `trailer
+add`), making the demo.
 
-Plain functions, Qt-free, called as ``fn(progress, ...)``; each opens its own ``Project`` (its
-own sqlite connection in that thread) and closes it when done.
+Plain functions, Qt-free. The thread jobs (``add_videos``, ``make_demo_atomically``) are called
+as ``fn(progress, ...)``; each opens its own ``Project`` (its own sqlite connection in that
+thread) and closes it when done.
 """
 
 from __future__ import annotations
@@ -22,31 +24,41 @@ class AddResult:
     refused: list[tuple[str, str]]  # (path, reason)
 
 
-def add_videos(progress, folder: Path, paths: list[str]) -> AddResult:
-    project = Project.open(folder)
+def add_to_project(project: Project, paths: list[str], progress=None) -> AddResult:
+    """Add each video to an open project. A video already in it (the same file, or one with
+    the same content), one that cannot be read or a file that cannot be opened is refused with
+    its reason, and the rest are still added: the one rule of the GUI and `trailer add`."""
     result = AddResult([], [])
-    try:
-        for i, path in enumerate(paths):
+    for i, path in enumerate(paths):
+        if progress is not None:
             progress.update(i, len(paths), f"Adding {Path(path).name}")
-            p = Path(path)
-            why = duplicate_of(project, p)  # the same check as `trailer add`
-            if why is not None:
-                result.refused.append((path, why))
-                continue
-            try:
-                video = project.add_video(p)
-            except VideoError as exc:
-                reason = exc.reason + (f" ({exc.detail})" if exc.detail else "")
-                result.refused.append((path, reason))
-                continue
-            except OSError as exc:
-                result.refused.append((path, exc.strerror or str(exc)))
-                continue
-            result.added.append(video.id)
+        p = Path(path)
+        why = duplicate_of(project, p)
+        if why is not None:
+            result.refused.append((str(path), why))
+            continue
+        try:
+            video = project.add_video(p)
+        except VideoError as exc:
+            reason = exc.reason + (f" ({exc.detail})" if exc.detail else "")
+            result.refused.append((str(path), reason))
+            continue
+        except OSError as exc:
+            result.refused.append((str(path), exc.strerror or str(exc)))
+            continue
+        result.added.append(video.id)
+    if progress is not None:
         progress.update(len(paths), len(paths), "Added")
+    return result
+
+
+def add_videos(progress, folder: Path, paths: list[str]) -> AddResult:
+    """``add_to_project`` in a worker thread, on the thread's own connection to the project."""
+    project = Project.open(folder)
+    try:
+        return add_to_project(project, paths, progress)
     finally:
         project.close()
-    return result
 
 
 def make_demo_atomically(progress, folder: Path, trailers: int, seconds: float,
