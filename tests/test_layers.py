@@ -47,6 +47,7 @@ def test_the_contracts_catch_a_lazy_model_import_in_core_and_a_cycle(tmp_path):
         "trailer_gui/__init__.py": "",
         "trailer_gui/app.py": "",
         "trailer_gui/cli/__init__.py": "",
+        "trailer_gui/demo/__init__.py": "",
         "trailer_gui/services/__init__.py": "",
         "trailer_gui/workers/__init__.py": "",
         "trailer_gui/widgets/__init__.py": "",

@@ -33,7 +33,7 @@ def main():
 
     from model.evaluate import evaluate
     from model.precision import resolve
-    from trailer_gui.core.demo import make_demo
+    from trailer_gui.demo.project import make_demo
     from trailer_gui.services.training import set_config, train_project
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-precision-"))

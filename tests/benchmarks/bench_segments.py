@@ -42,7 +42,7 @@ def hue_rotated(scene: np.ndarray, degrees: float) -> np.ndarray:
 
 
 def make_project(folder: Path, seed: int, trailers: int):
-    from trailer_gui.core.demo import make_demo
+    from trailer_gui.demo.project import make_demo
     from trailer_gui.services.training import ensure_exported, set_config
 
     project = make_demo(folder, trailers=trailers, seconds=20.0, seed=seed, size=(72, 128))

@@ -73,7 +73,7 @@ def test_the_newest_readable_run_is_chosen_and_the_damaged_one_named(project):
 @pytest.fixture(scope="module")
 def tiny_demo(tmp_path_factory):
     """3 demo trailers of 2 s, two labelled, with a tiny training configuration."""
-    from trailer_gui.core.demo import make_demo
+    from trailer_gui.demo.project import make_demo
     from trailer_gui.core.store import Project
 
     folder = tmp_path_factory.mktemp("runs") / "demo"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from trailer_gui.services import predictions as P
-from trailer_gui.core.demo import make_demo
+from trailer_gui.demo.project import make_demo
 from trailer_gui.services.training import ensure_exported, predict_project, set_config
 
 GENRES = ["comedy", "action", "horror", "thriller", "musical", "other"]

@@ -1,4 +1,4 @@
-"""trailer_gui.core, trailer_gui.services and model stay free of Qt at run time (napari's rule,
+"""trailer_gui.core, services, demo and model stay free of Qt at run time (napari's rule,
 checked in a clean interpreter). tests/test_layers.py checks the same statically, lazy imports
 included, with import-linter."""
 
@@ -7,8 +7,8 @@ import sys
 
 CHECK = """
 import sys, importlib, pkgutil
-import trailer_gui.core as core, trailer_gui.services as services
-for pkg in (core, services):
+import trailer_gui.core as core, trailer_gui.services as services, trailer_gui.demo as demo
+for pkg in (core, services, demo):
     for m in pkgutil.iter_modules(pkg.__path__):
         importlib.import_module(pkg.__name__ + '.' + m.name)
 import model

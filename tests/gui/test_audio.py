@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from trailer_gui.core.synth import write_trailer
+from trailer_gui.demo.synth import write_trailer
 
 FPS = 24.0
 

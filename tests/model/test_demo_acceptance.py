@@ -25,7 +25,7 @@ from __future__ import annotations
 import pytest
 
 from model.evaluate import evaluate_report
-from trailer_gui.core.demo import make_demo
+from trailer_gui.demo.project import make_demo
 from trailer_gui.services.training import set_config, train_project
 
 TRAILERS = 10  # the demo labels all but the last two: 0-7 labelled

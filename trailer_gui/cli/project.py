@@ -65,7 +65,7 @@ def cmd_info(args):
 
 
 def cmd_demo(args):
-    from ..core.demo import make_demo
+    from ..demo.project import make_demo
 
     progress = progress_bar()
     project = make_demo(args.project, trailers=args.trailers, seconds=args.seconds,

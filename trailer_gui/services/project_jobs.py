@@ -64,7 +64,7 @@ def add_videos(progress, folder: Path, paths: list[str]) -> AddResult:
 def make_demo_atomically(progress, folder: Path, trailers: int, seconds: float,
                          sound: bool = True) -> Path:
     """Make the demo in ``<folder>.part`` and rename it into place when complete."""
-    from ..core.demo import make_demo
+    from ..demo.project import make_demo
 
     folder = Path(folder)
     part = folder.with_name(folder.name + ".part")
