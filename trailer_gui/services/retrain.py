@@ -33,7 +33,7 @@ from typing import Callable
 from . import predictions as P
 from . import training as T
 from ..core.errors import Cancelled
-from ..core.export import export_dataset, read_manifest
+from ..core.export import dataset_dir, export_dataset, read_manifest
 from ..core.progress import Progress
 from ..core.store import Project
 
@@ -101,7 +101,7 @@ def label_source(project: Project, annotator: str | None) -> str:
     """Whose labels training uses: the last export's label source (the CLI and the export
     dialog set it), or, before any export, the annotator the GUI edits as."""
     try:
-        manifest = read_manifest(project.folder / "dataset")
+        manifest = read_manifest(dataset_dir(project))
     except Exception:  # an unreadable manifest only costs a full export
         manifest = None
     if manifest and manifest.get("annotator"):

@@ -281,7 +281,7 @@ def train_project(
     )
     if ids is not None:
         config.ids = sorted(int(i) for i in ids)
-    return train(project.folder / "dataset", new_run_dir(project), config, listener=listener, stop=stop)
+    return train(dataset_dir(project), new_run_dir(project), config, listener=listener, stop=stop)
 
 
 
@@ -330,7 +330,7 @@ def predict_project(
         entry = entries[vid]
         stride = int(manifest["stride"])
         indices = entry.get("source_indices") or list(range(0, entry["source_frames"], stride))
-        scene_path = project.folder / "dataset" / f"scene_{vid}.npy"
+        scene_path = dataset_dir(project) / f"scene_{vid}.npy"
         scene = check_scene(open_npy(scene_path, "scene"), predictor.geometry, str(scene_path))
         cuts = entry.get("cuts") or ()
         exported = predictor.predict(scene, cuts)
@@ -372,7 +372,7 @@ def evaluate_project_report(project: Project, run: str | None = None,
         raise TrailerError(f"{project.folder}: every labelled trailer was used to train {info.name}; "
                            "label another trailer to evaluate on")
     decoding = None if raw else "run"
-    return evaluate_report(info.folder, project.folder / "dataset", ids, decoding=decoding), ids
+    return evaluate_report(info.folder, dataset_dir(project), ids, decoding=decoding), ids
 
 
 def _manifest(project: Project) -> dict:
