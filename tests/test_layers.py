@@ -75,17 +75,23 @@ def test_facts_across_the_core_model_boundary_agree():
     assert written_by_core == read_by_model == "manifest.json"
 
 
-def test_training_settings_have_one_home():
-    """Defaults come from model.config.TrainConfig; the training panel shows the service's keys."""
+def test_the_facts_of_model_the_app_spells_match_their_home():
+    """The window starts without importing model, so services.training spells the run-file
+    names, the precisions and the training defaults; they must be model's own. The training
+    panel shows the service's keys and precisions."""
     import dataclasses
 
+    from model import files
     from model.config import PRECISIONS, TrainConfig
-    from trailer_gui.services.training import CONFIG_KEYS
+    from trailer_gui.services import training
     from trailer_gui.widgets.training_panel import PRECISION_CHOICES, SETTING_KEYS
 
+    assert (training.MODEL_FILE, training.CONFIG_FILE, training.HISTORY_FILE,
+            training.METRICS_FILE) == (files.MODEL_FILE, files.CONFIG_FILE, files.HISTORY_FILE,
+                                       files.METRICS_FILE)
+    assert training.PRECISIONS == PRECISIONS == PRECISION_CHOICES
     defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
-    for key, (_, default) in CONFIG_KEYS.items():
+    for key, (_, default) in training.CONFIG_KEYS.items():
         if key not in ("size", "stride"):  # those follow the export, not the model
             assert default == defaults[key], key
-    assert SETTING_KEYS == tuple(CONFIG_KEYS)
-    assert PRECISION_CHOICES == PRECISIONS
+    assert SETTING_KEYS == tuple(training.CONFIG_KEYS)

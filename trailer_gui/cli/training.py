@@ -38,9 +38,7 @@ def _print_event(event: dict) -> None:
 
 def cmd_train(args):
     _quiet_tensorflow()
-    from model.files import MODEL_FILE
-
-    from ..services.training import train_project
+    from ..services.training import MODEL_FILE, train_project
 
     project = open_project(args.project)
     overrides = {"epochs": args.epochs, "window": args.window, "batch": args.batch, "lr": args.lr,

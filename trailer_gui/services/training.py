@@ -10,7 +10,6 @@ Training settings (`epochs`, `window`, `batch`, `lr`, `augment`, `mix`, `size`, 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from dataclasses import dataclass
@@ -18,11 +17,6 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
-
-# Names and defaults only: neither module imports TensorFlow. The run folder's file names live
-# in model.files and the training defaults in model.config.TrainConfig: one home each.
-from model.config import PRECISIONS, TrainConfig
-from model.files import CONFIG_FILE, HISTORY_FILE, METRICS_FILE, MODEL_FILE
 
 from ..core.errors import TrailerError
 from ..core.export import (
@@ -32,6 +26,14 @@ from ..core.export import (
 from ..core.progress import Progress
 from ..core.store import Project, atomic_save_npy, atomic_write_bytes
 from .predictions import predictions_dir
+
+# The window starts without importing `model` at all (tests/gui/test_main_window.py checks it),
+# yet lists runs and shows the settings at once. So these facts of `model` are spelt here too,
+# and tests/test_layers.py pins each to its home: the run folder's file names (model.files),
+# the precisions (model.config.PRECISIONS) and the training defaults (model.config.TrainConfig).
+MODEL_FILE, CONFIG_FILE, HISTORY_FILE, METRICS_FILE = (
+    "model.keras", "config.json", "history.json", "metrics.json")
+PRECISIONS = ("auto", "float32", "bfloat16", "float16")
 
 
 def _positive_int(text) -> int:
@@ -67,28 +69,23 @@ def _size(text) -> str:
     return f"{rows}x{cols}"
 
 
-def _default(name: str):
-    """model.config.TrainConfig's default for a setting: the one home of training defaults."""
-    return {f.name: f.default for f in dataclasses.fields(TrainConfig)}[name]
-
-
 # key -> (parse/validate, default), in the order `trailer config` and the training panel show
 # them. size/stride default to the last export (see export_settings).
 CONFIG_KEYS: dict[str, tuple[Callable, object]] = {
-    "epochs": (_positive_int, _default("epochs")),
-    "window": (_positive_int, _default("window")),  # 8 windows of 8 frames a step
-    "batch": (_positive_int, _default("batch")),
-    "lr": (_positive_float, _default("lr")),
+    "epochs": (_positive_int, 10),
+    "window": (_positive_int, 8),  # 8 windows of 8 frames a step
+    "batch": (_positive_int, 8),
+    "lr": (_positive_float, 1e-3),
     # Flip/colour-grade training windows, and show two windows at once labelled with both
     # windows' genres (model/augment.py).  0 switches them off, for data where a genre is
     # tied to a place in the frame.
-    "augment": (_fraction, _default("augment")),
-    "mix": (_fraction, _default("mix")),
+    "augment": (_fraction, 1.0),
+    "mix": (_fraction, 0.5),
     "size": (_size, None),
     "stride": (_positive_int, None),
     # Compute precision of training and prediction (model/precision.py): 'auto' is bfloat16
     # on CPUs with AVX-512 BF16 or AMX, float16 on GPUs, else float32.
-    "precision": (_precision, _default("precision")),
+    "precision": (_precision, "auto"),
 }
 
 
