@@ -81,11 +81,11 @@ def _check_exports(project) -> list[Problem]:
     """Manifest entries whose files are missing, whose video is gone or changed, or whose
     labels changed since they were exported (training would learn old labels)."""
     from ..core.errors import DatasetError
-    from ..core.export import _digest, dataset_dir, read_manifest
+    from ..core.export import MANIFEST, _digest, dataset_dir, read_manifest
     from ..core.label_sources import resolve_labels
 
     out_dir = dataset_dir(project)
-    manifest_path = out_dir / "manifest.json"
+    manifest_path = out_dir / MANIFEST
     try:
         manifest = read_manifest(out_dir)
     except DatasetError as exc:
