@@ -38,7 +38,7 @@ def main() -> int:
         isolate(scratch)
 
         from trailer_gui.app import create_application
-        from trailer_gui.core.demo import make_demo
+        from trailer_gui.demo.project import make_demo
         from trailer_gui.widgets.main_window import MainWindow
 
         make_demo(scratch / "demo", trailers=args.trailers, seconds=args.seconds).close()

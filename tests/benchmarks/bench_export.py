@@ -18,7 +18,7 @@ from pathlib import Path
 
 import cv2
 
-from trailer_gui.core import synth
+from trailer_gui.demo import synth
 from trailer_gui.core.export import ExportSettings, export_dataset
 from trailer_gui.core.store import Project
 

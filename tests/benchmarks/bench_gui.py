@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     args = parser.parse_args()
 
-    from trailer_gui.core.demo import make_demo
+    from trailer_gui.demo.project import make_demo
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-gui-"))
     try:

@@ -33,8 +33,8 @@ def main():
 
     from model.evaluate import evaluate
     from model.precision import resolve
-    from trailer_gui.core.demo import make_demo
-    from trailer_gui.core.training import set_config, train_project
+    from trailer_gui.demo.project import make_demo
+    from trailer_gui.services.training import set_config, train_project
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-precision-"))
     project = make_demo(tmp / "demo", trailers=TRAILERS, seconds=SECONDS, seed=0, size=RENDER)

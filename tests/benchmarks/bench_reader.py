@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from trailer_gui.core import synth  # noqa: E402
+from trailer_gui.demo import synth  # noqa: E402
 from trailer_gui.core.video import VideoReader, probe  # noqa: E402
 
 

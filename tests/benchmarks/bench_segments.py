@@ -42,8 +42,8 @@ def hue_rotated(scene: np.ndarray, degrees: float) -> np.ndarray:
 
 
 def make_project(folder: Path, seed: int, trailers: int):
-    from trailer_gui.core.demo import make_demo
-    from trailer_gui.core.training import ensure_exported, set_config
+    from trailer_gui.demo.project import make_demo
+    from trailer_gui.services.training import ensure_exported, set_config
 
     project = make_demo(folder, trailers=trailers, seconds=20.0, seed=seed, size=(72, 128))
     set_config(project, "size", "32")
@@ -72,7 +72,7 @@ def main() -> None:
 
     from model.evaluate import run_decoding, score
     from model.predict import Predictor, load
-    from trailer_gui.core.training import train_project
+    from trailer_gui.services.training import train_project
 
     work = Path(tempfile.mkdtemp(prefix="bench_segments-"))
     if args.run:

@@ -15,8 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from trailer_gui.core import synth
-from trailer_gui.core.synth import Scene, plan_trailer
+from trailer_gui.demo import synth
+from trailer_gui.demo.synth import Scene, plan_trailer
 
 
 def similar_plan(seed: int, genre: int | None = None, scenes: int = 8, fps: float = 24.0,

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from model.files import check_run
-from trailer_gui.core import training as T
+from trailer_gui.services import training as T
 from trailer_gui.core.errors import TrailerError
 
 
@@ -73,7 +73,7 @@ def test_the_newest_readable_run_is_chosen_and_the_damaged_one_named(project):
 @pytest.fixture(scope="module")
 def tiny_demo(tmp_path_factory):
     """3 demo trailers of 2 s, two labelled, with a tiny training configuration."""
-    from trailer_gui.core.demo import make_demo
+    from trailer_gui.demo.project import make_demo
     from trailer_gui.core.store import Project
 
     folder = tmp_path_factory.mktemp("runs") / "demo"
@@ -89,7 +89,7 @@ def tiny_demo(tmp_path_factory):
 def test_retrain_and_predict_skip_a_damaged_newest_run_and_a_missing_video(tiny_demo, capsys):
     from trailer_gui.cli import main
     from trailer_gui.core.progress import Progress
-    from trailer_gui.core.retrain import predict_job, retrain_job
+    from trailer_gui.services.retrain import predict_job, retrain_job
     from trailer_gui.core.store import Project
 
     events = []

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from trailer_gui.cli_model import format_metrics
+from trailer_gui.cli.training import format_metrics
 
 
 def test_eval_table_shows_frames_and_dashes_for_undefined_values():
@@ -31,8 +31,8 @@ def test_eval_json_writes_null_not_nan_for_undefined_values(monkeypatch, capsys)
     import json
     import types
 
-    import trailer_gui.cli_model as cli_model
-    import trailer_gui.core.training as training
+    import trailer_gui.cli.training as cli_model
+    import trailer_gui.services.training as training
 
     segments = {"edit": math.nan, "f1@10": 100.0, "f1@25": 100.0, "f1@50": 50.0}
     report = {"metrics": {"comedy": {"precision": math.nan, "f1": 0.5, "support": 0,
@@ -46,7 +46,7 @@ def test_eval_json_writes_null_not_nan_for_undefined_values(monkeypatch, capsys)
         seen["raw"] = raw
         return report, [6, 7]
 
-    monkeypatch.setattr(cli_model, "_open", lambda path: object())
+    monkeypatch.setattr(cli_model, "open_project", lambda path: object())
     monkeypatch.setattr(training, "find_run", lambda project, name, **kw: types.SimpleNamespace(name="run-1"))
     monkeypatch.setattr(training, "evaluate_project_report", fake_report)
     args = types.SimpleNamespace(project="p", model=None, json=True, raw=False)
@@ -63,7 +63,7 @@ def test_eval_json_writes_null_not_nan_for_undefined_values(monkeypatch, capsys)
 
 
 def test_eval_table_adds_segment_columns_and_the_dominant_sequence():
-    from trailer_gui.cli_model import format_sequence
+    from trailer_gui.cli.training import format_sequence
 
     seg = {"edit": 93.75, "f1@10": 96.0, "f1@25": 96.0, "f1@50": math.nan}
     metrics = {"action": {"precision": 1.0, "recall": 0.5, "f1": 0.667, "ap": 0.9, "support": 10,

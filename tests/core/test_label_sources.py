@@ -15,7 +15,7 @@ from trailer_gui.core.label_sources import (
     parse_source,
     resolve_labels,
 )
-from trailer_gui.core.training import export_settings
+from trailer_gui.services.training import export_settings
 
 
 def test_parse_specs():

@@ -1,4 +1,4 @@
-"""`trailer predict` (core.training.predict_project): the raw probabilities as before and the
+"""`trailer predict` (services.training.predict_project): the raw probabilities as before and the
 run's decoded segments beside them; `--raw` and runs from before decoding write none."""
 
 import json
@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from trailer_gui.core import predictions as P
-from trailer_gui.core.demo import make_demo
-from trailer_gui.core.training import ensure_exported, predict_project, set_config
+from trailer_gui.services import predictions as P
+from trailer_gui.demo.project import make_demo
+from trailer_gui.services.training import ensure_exported, predict_project, set_config
 
 GENRES = ["comedy", "action", "horror", "thriller", "musical", "other"]
 

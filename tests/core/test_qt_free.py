@@ -1,13 +1,16 @@
-"""trailer_gui.core and model stay free of Qt (napari's rule, checked in a clean interpreter)."""
+"""trailer_gui.core, services, demo and model stay free of Qt at run time (napari's rule,
+checked in a clean interpreter). tests/test_layers.py checks the same statically, lazy imports
+included, with import-linter."""
 
 import subprocess
 import sys
 
 CHECK = """
 import sys, importlib, pkgutil
-import trailer_gui.core as core
-for m in pkgutil.iter_modules(core.__path__):
-    importlib.import_module('trailer_gui.core.' + m.name)
+import trailer_gui.core as core, trailer_gui.services as services, trailer_gui.demo as demo
+for pkg in (core, services, demo):
+    for m in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(pkg.__name__ + '.' + m.name)
 import model
 for m in pkgutil.iter_modules(model.__path__):
     importlib.import_module('model.' + m.name)
@@ -16,7 +19,7 @@ print(','.join(bad))
 """
 
 
-def test_core_and_model_import_no_qt():
+def test_core_services_and_model_import_no_qt():
     out = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "", f"Qt pulled in by core/model: {out.stdout}"
+    assert out.stdout.strip() == "", f"Qt pulled in by core/services/model: {out.stdout}"

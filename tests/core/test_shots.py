@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trailer_gui.cli import main
-from trailer_gui.core import shots, synth
+from trailer_gui.core import shots
 from trailer_gui.core.errors import ProjectError
 from trailer_gui.core.export import ExportSettings, export_dataset
 from trailer_gui.core.genres import default_genres
@@ -36,8 +36,9 @@ from trailer_gui.core.shots import (
     unpack_cuts,
 )
 from trailer_gui.core.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION, Project
-from trailer_gui.core.synth import Scene
 from trailer_gui.core.video import probe
+from trailer_gui.demo import synth
+from trailer_gui.demo.synth import Scene
 
 from .shot_scenes import frames_of, mixed_plan, similar_plan, write_plan
 

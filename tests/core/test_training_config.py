@@ -5,7 +5,7 @@ import pytest
 from trailer_gui.cli import main
 from trailer_gui.core.errors import TrailerError
 from trailer_gui.core.export import ExportSettings, export_dataset
-from trailer_gui.core.training import export_settings, get_config, set_config
+from trailer_gui.services.training import export_settings, get_config, set_config
 
 
 def test_defaults_then_set_and_unset(project):
@@ -52,7 +52,7 @@ def test_training_uses_the_stored_augmentation_settings(project, monkeypatch):
     """A user whose genres are tied to a place in the frame switches mixing off; training
     then gets mix=0 (and the other settings as stored)."""
     import model.train
-    from trailer_gui.core import training
+    from trailer_gui.services import training
 
     seen = {}
     monkeypatch.setattr(training, "ensure_exported", lambda project, progress=None, warn=None: None)
@@ -68,7 +68,7 @@ def test_precision_setting_reaches_training_and_the_cli(project, monkeypatch, ca
     """A user on a machine without bfloat16 pins float32; `trailer train --precision`
     overrides the stored setting for one run."""
     import model.train
-    from trailer_gui.core import training
+    from trailer_gui.services import training
 
     seen = []
     monkeypatch.setattr(training, "ensure_exported", lambda project, progress=None, warn=None: None)

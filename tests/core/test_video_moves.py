@@ -141,13 +141,32 @@ def test_the_same_file_is_never_added_twice(labelled, tmp_path, capsys):
 
 def test_the_app_refuses_duplicates_with_the_same_check(labelled, tmp_path):
     from trailer_gui.core.progress import Progress
-    from trailer_gui.workers.project_jobs import add_videos
+    from trailer_gui.services.project_jobs import add_videos
 
     shutil.copy(tmp_path / "a.mp4", tmp_path / "a-copy.mp4")
     result = add_videos(Progress(), labelled, [str(tmp_path / "a-copy.mp4"), str(tmp_path / "b.mp4")])
     assert result.added == []
     assert [r for _p, r in result.refused] == ["the same file as video 0 (a.mp4)",
                                                "already in the project (video 1)"]
+
+
+def test_trailer_add_and_the_app_refuse_with_the_same_reasons(labelled, tmp_path, capsys):
+    """One rule for adding videos (services.project_jobs.add_to_project): the same files are
+    refused with the same reasons by `trailer add` and by the app's job."""
+    from trailer_gui.core.progress import Progress
+    from trailer_gui.services.project_jobs import add_videos
+
+    (tmp_path / "notes.mp4").write_text("not a video at all")
+    shutil.copy(tmp_path / "a.mp4", tmp_path / "a-copy.mp4")
+    paths = [str(tmp_path / "notes.mp4"), str(tmp_path / "a-copy.mp4"), str(tmp_path / "nowhere.mp4")]
+    job = add_videos(Progress(), labelled, paths)
+    capsys.readouterr()
+    assert main(["add", str(labelled), *paths]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert job.added == [] and [p for p, _ in job.refused] == paths
+    assert err == [f"trailer: skipped {p}: {why}" for p, why in job.refused]
+    with Project.open(labelled) as p:
+        assert len(p.videos()) == 2
 
 
 def test_a_reencoded_video_of_the_same_length_keeps_labels_and_gets_new_cuts(labelled, tmp_path):

@@ -68,7 +68,7 @@ def fresh_settings():
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
     """A small demo project made once: 3 trailers of 2 s (the first one labelled)."""
-    from trailer_gui.core.demo import make_demo
+    from trailer_gui.demo.project import make_demo
 
     folder = tmp_path_factory.mktemp("demo-template") / "demo"
     make_demo(folder, trailers=DEMO_TRAILERS, seconds=DEMO_SECONDS, seed=1).close()

@@ -410,7 +410,7 @@ def test_a_rebound_shortcut_is_kept_in_settings(make_window, demo_project, qtbot
 def test_opening_a_trailer_with_sound_keeps_the_terminal_quiet(tmp_path):
     """Qt Multimedia's FFmpeg backend dumps every sound file's streams ("Input #0, ...") and
     lists optional libraries it lacks; the app's terminal should not fill with that."""
-    from trailer_gui.core.synth import write_trailer
+    from trailer_gui.demo.synth import write_trailer
 
     video = tmp_path / "sound.mp4"
     write_trailer(video, 3, 1.0, size=(48, 64), audio=True)

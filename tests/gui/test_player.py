@@ -8,6 +8,7 @@ so the frame on screen can be identified exactly from the image the player holds
 
 from __future__ import annotations
 
+import threading
 import time
 
 import cv2
@@ -388,9 +389,40 @@ def test_timecode():
     )
 
 
+class SyncedClock:
+    """A media clock set from outside (as the audio sets core.avsync.AudioClock): ``sync(s)``
+    jumps it, and between syncs it runs on at ``speed``, or stands still while not running."""
+
+    def __init__(self, start_s: float = 0.0, speed: float = 1.0, running: bool = True):
+        self._lock = threading.Lock()
+        self._base = float(start_s)
+        self._t0 = time.monotonic()
+        self.speed = float(speed)
+        self._running = running
+
+    def sync(self, media_s: float) -> None:
+        with self._lock:
+            self._base = float(media_s)
+            self._t0 = time.monotonic()
+
+    def set_running(self, running: bool) -> None:
+        with self._lock:
+            self._base = self._now()
+            self._t0 = time.monotonic()
+            self._running = bool(running)
+
+    def _now(self) -> float:
+        if not self._running:
+            return self._base
+        return self._base + (time.monotonic() - self._t0) * self.speed
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._now()
+
+
 def test_an_outside_clock_drives_playback(qtbot, player, video):
     """Issue #6 plugs the audio clock in here: frames follow whatever clock it gives."""
-    from trailer_gui.workers.decoder import SyncedClock
 
     clocks = []
 

@@ -96,7 +96,7 @@ def test_locate_in_the_file_menu_relinks_the_open_trailer(make_window, demo_proj
 
 @pytest.mark.slow
 def test_ctrl_r_trains_on_the_other_trailers_and_names_the_missing_one(make_window, demo_project, qtbot):
-    from trailer_gui.core import training as T
+    from trailer_gui.services import training as T
 
     with Project.open(demo_project) as p:
         for key, value in {"size": "16x16", "window": "8", "batch": "2", "epochs": "1",

@@ -8,7 +8,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from tests.gui.test_timeline import ACTION, GENRES, NAMES, _pause, _send, drag, lane_path, labelled
-from trailer_gui.core import synth
+from trailer_gui.demo import synth
 from trailer_gui.core.editing import LabelEditor
 from trailer_gui.core.shots import match_cuts
 from trailer_gui.core.store import Project
@@ -128,7 +128,7 @@ def test_double_click_without_known_cuts_only_seeks(timeline):
 
 # ---- in the main window --------------------------------------------------------------------
 def test_demo_trailers_show_their_cuts(make_window, tmp_path):
-    from trailer_gui.core.demo import make_demo
+    from trailer_gui.demo.project import make_demo
 
     # One demo trailer of 8 s (the shared demo's 2 s trailers are single shots).
     make_demo(tmp_path / "demo", trailers=1, seconds=8.0, seed=4).close()

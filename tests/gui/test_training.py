@@ -15,7 +15,7 @@ import pytest
 from PySide6 import QtWidgets
 from PySide6.QtCore import Qt
 
-from trailer_gui.core import training as T
+from trailer_gui.services import training as T
 from trailer_gui.core.store import Project
 
 from .conftest import messages, wait_shown

@@ -25,8 +25,8 @@ from __future__ import annotations
 import pytest
 
 from model.evaluate import evaluate_report
-from trailer_gui.core.demo import make_demo
-from trailer_gui.core.training import set_config, train_project
+from trailer_gui.demo.project import make_demo
+from trailer_gui.services.training import set_config, train_project
 
 TRAILERS = 10  # the demo labels all but the last two: 0-7 labelled
 SECONDS = 20.0

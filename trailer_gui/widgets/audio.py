@@ -7,11 +7,11 @@ core for a 720p H.264 + AAC trailer, measured here), and the ``Player`` keeps de
 showing frames in its own thread.
 
 Who leads: the sound. During playback the ``Player``'s decoder paces frames against an
-:class:`~trailer_gui.workers.avsync.AudioClock` that this track hands it through
+:class:`~trailer_gui.core.avsync.AudioClock` that this track hands it through
 ``Player.clock_factory``, and feeds from ``QMediaPlayer.position()``. ``positionChanged`` is
 coarse (every ~50 ms), so a precise ``QTimer`` polls ``position()`` every ``POLL_MS`` while
 playing and passes each *change* to the clock, time-stamped halfway between the poll that
-saw it and the one before; the clock interpolates and smooths (see ``workers.avsync``).
+saw it and the one before; the clock interpolates and smooths (see ``core.avsync``).
 
 Following the player:
 
@@ -28,10 +28,10 @@ Following the player:
 
 Measuring the offset: each time the player shows a frame during playback, the track reads
 the audio position and records ``audio time - frame index / fps`` (positive: the picture is
-behind the sound) in :class:`~trailer_gui.workers.avsync.OffsetStats`; ``offset_stats()``
+behind the sound) in :class:`~trailer_gui.core.avsync.OffsetStats`; ``offset_stats()``
 gives mean, 95th percentile and max of |offset| in ms and frames. The audio time is the
 upper envelope of the last second of ``position()`` samples extrapolated to now
-(:class:`~trailer_gui.workers.avsync.PositionEstimate`: the reported position is rounded
+(:class:`~trailer_gui.core.avsync.PositionEstimate`: the reported position is rounded
 down to 23 ms chunks); ``offset_stats()["raw"]`` gives the same against the last sample
 alone, which adds that 0-23 ms rounding saw-tooth. Frames shown while the audio was not
 steering (not started yet, stalled, ended before the picture) are counted as ``unsynced``.
@@ -55,7 +55,7 @@ from pathlib import Path
 from PySide6 import QtCore
 from PySide6.QtCore import QObject, Signal
 
-from ..workers.avsync import AudioClock, OffsetStats, PositionEstimate
+from ..core.avsync import AudioClock, OffsetStats, PositionEstimate
 
 log = logging.getLogger(__name__)
 

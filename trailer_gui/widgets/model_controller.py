@@ -6,9 +6,9 @@
   same keys as ``trailer config``), Start / Stop, Retrain, progress, curves, metrics, runs;
 * the timeline overlay (:class:`prediction_overlay.PredictionOverlay`) of the *shown run*: an
   explicit run name, kept in the project setting ``predictions.run``; choosing a run in the
-  list shows its predictions (``core.predictions`` finds them per run);
+  list shows its predictions (``services.predictions`` finds them per run);
 * at most one model job at a time (``workers.model_jobs.ModelJob``: train, predict or the
-  one-click retrain chain of ``core.retrain``), with one Cancel.
+  one-click retrain chain of ``services.retrain``), with one Cancel.
 
 It binds the Model menu's actions to its own methods (``actions.Actions.bind``) and follows the
 shown run through ``WorkspaceState.run`` (``shown_run``).
@@ -27,9 +27,9 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from ..core import predictions as P
-from ..core import retrain as R
-from ..core import training as T
+from ..services import predictions as P
+from ..services import retrain as R
+from ..services import training as T
 from ..core.errors import TrailerError
 from ..workers.model_jobs import ModelJob
 from .messages import show_error

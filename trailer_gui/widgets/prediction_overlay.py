@@ -28,7 +28,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 from shiboken6 import isValid
 
-from ..core import predictions as P
+from ..services import predictions as P
 from .timeline import Timeline
 
 Qt = QtCore.Qt

@@ -48,10 +48,6 @@ class Prefs:
         items = [str(p) for p in self.recent_projects() if str(p) != folder]
         self.qs.setValue("recent/projects", [folder, *items][:MAX_RECENT])
 
-    def remove_recent(self, folder: str | Path) -> None:
-        folder = str(Path(folder).resolve())
-        self.qs.setValue("recent/projects", [str(p) for p in self.recent_projects() if str(p) != folder])
-
     def clear_recent(self) -> None:
         self.qs.setValue("recent/projects", [])
 

@@ -23,7 +23,7 @@ from PySide6.QtCore import Qt
 from ..core.errors import DamagedProject, TrailerError, VideoChanged, VideoMissing
 from ..core.relink import availability
 from ..core.store import Project, Video, is_project
-from ..workers.project_jobs import AddResult, add_videos, make_demo_atomically
+from ..services.project_jobs import AddResult, add_videos, make_demo_atomically
 from ..workers.tasks import Task
 from .messages import show_error, show_message
 from .prefs import reachable

@@ -16,9 +16,10 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-SETTING_KEYS = ("epochs", "window", "batch", "lr", "augment", "mix", "size", "stride",
-                "precision")
-PRECISION_CHOICES = ("auto", "float32", "bfloat16", "float16")
+from ..services.training import CONFIG_KEYS, PRECISIONS
+
+SETTING_KEYS = tuple(CONFIG_KEYS)  # the service's settings, in its order: one home
+PRECISION_CHOICES = PRECISIONS
 SETTING_TIPS = {
     "epochs": "Epochs per training run (a continued run adds this many)",
     "window": "Frames per training sample",

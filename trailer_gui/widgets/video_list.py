@@ -29,7 +29,7 @@ class TrailerRow:
     counts: list[int] = field(default_factory=list)  # labelled frames per genre, project order
     any_labelled: int = 0  # frames with at least one genre
     problem: str = ""  # e.g. "file not found": shown in red
-    model_note: str = ""  # e.g. "model agrees 94%" (core.predictions.trailer_note)
+    model_note: str = ""  # e.g. "model agrees 94%" (services.predictions.trailer_note)
 
     @classmethod
     def from_labels(cls, video, labels: np.ndarray, problem: str = "") -> "TrailerRow":

@@ -50,7 +50,6 @@ against ~3.5 ms for RGB888. Emitting ndarrays would move the conversion into the
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -87,40 +86,6 @@ class MonotonicClock:
     def rebased(self, speed: float) -> "MonotonicClock":
         """A clock that continues from this one's current time at a new speed."""
         return MonotonicClock(self(), speed)
-
-
-class SyncedClock:
-    """A media clock set from outside, e.g. by the audio (issue #6): the GUI thread calls
-    ``sync(media_s)`` with each fresh ``QMediaPlayer.position()`` (the decoder thread must
-    not call ``QMediaPlayer``); between samples the clock runs on at ``speed`` from the
-    last one, or stands still while ``running`` is false. Thread-safe, callable."""
-
-    def __init__(self, start_s: float = 0.0, speed: float = 1.0, running: bool = True):
-        self._lock = threading.Lock()
-        self._base = float(start_s)
-        self._t0 = time.monotonic()
-        self.speed = float(speed)
-        self._running = running
-
-    def sync(self, media_s: float) -> None:
-        with self._lock:
-            self._base = float(media_s)
-            self._t0 = time.monotonic()
-
-    def set_running(self, running: bool) -> None:
-        with self._lock:
-            self._base = self._now()
-            self._t0 = time.monotonic()
-            self._running = bool(running)
-
-    def _now(self) -> float:
-        if not self._running:
-            return self._base
-        return self._base + (time.monotonic() - self._t0) * self.speed
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self._now()
 
 
 def stride_for(fps: float, speed: float, max_display_fps: float = MAX_DISPLAY_FPS) -> int:
@@ -313,7 +278,7 @@ class FrameSource(MailboxWorker):
 
     def wake(self) -> None:
         """Make a waiting playback read its clock again now (an outside clock jumped ahead,
-        e.g. the audio started: see ``workers.avsync``)."""
+        e.g. the audio started: see ``core.avsync``)."""
         with self._cond:
             self._cond.notify_all()
 

@@ -2,10 +2,10 @@
 
 ``ModelJob(fn, *args, **kwargs)`` is a :class:`workers.tasks.Task` that also passes
 ``listener=`` to ``fn``: every event dict the work sends from its thread (``model.train``'s
-``stage``/``batch``/``epoch``/``done``/``error`` and ``core.retrain``'s ``job``) arrives as
+``stage``/``batch``/``epoch``/``done``/``error`` and ``services.retrain``'s ``job``) arrives as
 ``sigEvent(dict)`` in the GUI thread, in order, before ``sigFinished``/``sigErrored``/
 ``sigCancelled``. ``cancel()`` (from the Task) is the one stop request: training reads it
-through ``core.retrain.StopFlag`` after every batch, other stages at their next step.
+through ``services.retrain.StopFlag`` after every batch, other stages at their next step.
 """
 
 from __future__ import annotations

@@ -142,11 +142,6 @@ class Task(QtCore.QObject):
             self._fn = self._args = self._kwargs = None  # drop references held by the work
 
 
-def run_task(fn: Callable[..., Any], *args, name: str = "", **kwargs) -> Task:
-    """Create and start a task."""
-    return Task(fn, *args, name=name, **kwargs).start()
-
-
 def running_tasks() -> list[Task]:
     return [t for t in _running if t.is_running()]
 
@@ -167,4 +162,4 @@ def shutdown(timeout_ms: int = 10_000) -> bool:
     return ok
 
 
-__all__ = ["Task", "run_task", "running_tasks", "shutdown"]
+__all__ = ["Task", "running_tasks", "shutdown"]

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import sys
 
+from .common import open_project, progress_bar
+
 
 def cmd_shots(args) -> int:
-    from .cli import _open, _progress
-    from .core.shots import ensure_cuts
+    from ..core.shots import ensure_cuts
 
-    project = _open(args.project)
+    project = open_project(args.project)
     video = project.video(args.id)  # ProjectError (exit 1) for an unknown id
-    progress = _progress()
+    progress = progress_bar()
 
     def step(done, total):
         progress.update(done, total, f"Detecting shots in {video.name}")

@@ -1,12 +1,11 @@
-"""Live coding logic (held genre keys) and autosave, without a window."""
+"""Live coding logic (held genre keys, ``core.live_coding``), without Qt."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from trailer_gui.core.editing import LabelEditor
-from trailer_gui.widgets.autosave import Autosaver
-from trailer_gui.widgets.live_coding import LiveCoder
+from trailer_gui.core.live_coding import LiveCoder
 
 GENRES = ["comedy", "action", "horror", "thriller", "musical", "other"]
 
@@ -74,28 +73,3 @@ def test_reaction_lag_shifts_live_painting_back():
     live.passed(30, playing=True)
     live.release(4)
     assert np.flatnonzero(ed.array[:, 4]).tolist() == list(range(14, 25))
-
-
-def test_autosave_saves_a_second_after_the_last_change(qtbot, demo_project):
-    from trailer_gui.core.store import Project
-
-    project = Project.open(demo_project)
-    ed = LabelEditor(project.load_labels(0), project.genre_names())
-    saver = Autosaver(delay_ms=200, max_wait_ms=600)
-    modified = []
-    saver.sigModifiedChanged.connect(modified.append)
-    saver.attach(project, 0, project.annotator, ed)
-    ed.paint(0, 0, 5)
-    assert saver.modified and modified == [True]
-    with qtbot.waitSignal(saver.sigSaved, timeout=2000):
-        pass
-    assert not saver.modified and project.load_labels(0)[:5, 0].all()
-    # continuous painting still saves within max_wait
-    with qtbot.waitSignal(saver.sigSaved, timeout=3000):
-        for i in range(20):
-            ed.paint(1, i, i + 1)
-            qtbot.wait(60)
-    assert project.load_labels(0)[:5, 1].all()
-    saver.detach()
-    assert project.load_labels(0)[:20, 1].all()
-    project.close()

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .backup import DB_NAME, inspect_store, newest_good_backup
-from .errors import TrailerError
+from ..core.backup import DB_NAME, inspect_store, newest_good_backup
+from ..core.errors import TrailerError
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def check_project(folder: str | Path) -> list[Problem]:
         raise TrailerError(f"{folder}: not a trailer-gui project (no {DB_NAME})")
     problems = _check_store(folder)
     if not problems:
-        from .store import Project
+        from ..core.store import Project
 
         try:
             project = Project.open(folder, read_only=True)
@@ -62,7 +62,7 @@ def _check_store(folder: Path) -> list[Problem]:
 
 
 def _check_videos(project) -> list[Problem]:
-    from .errors import VideoChanged, VideoMissing
+    from ..core.errors import VideoChanged, VideoMissing
 
     out = []
     for video in project.videos():
@@ -80,12 +80,12 @@ def _check_videos(project) -> list[Problem]:
 def _check_exports(project) -> list[Problem]:
     """Manifest entries whose files are missing, whose video is gone or changed, or whose
     labels changed since they were exported (training would learn old labels)."""
-    from .errors import DatasetError
-    from .export import _digest, dataset_dir, read_manifest
-    from .label_sources import resolve_labels
+    from ..core.errors import DatasetError
+    from ..core.export import MANIFEST, _digest, dataset_dir, read_manifest
+    from ..core.label_sources import resolve_labels
 
     out_dir = dataset_dir(project)
-    manifest_path = out_dir / "manifest.json"
+    manifest_path = out_dir / MANIFEST
     try:
         manifest = read_manifest(out_dir)
     except DatasetError as exc:

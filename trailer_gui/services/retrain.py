@@ -2,7 +2,7 @@
 
 Plain functions called as ``fn(progress, folder, ..., listener=...)`` (see
 ``workers.tasks.Task``), Qt-free. Each opens its own ``Project`` (its own sqlite connection in
-that thread). TensorFlow is imported by ``core.training`` inside them, so the first job pays
+that thread). TensorFlow is imported by ``services.training`` inside them, so the first job pays
 for it in the worker thread, never the GUI at start-up.
 
 ``listener(event)`` receives, from the worker thread, ``model.train`` events (``stage``,
@@ -32,10 +32,10 @@ from typing import Callable
 
 from . import predictions as P
 from . import training as T
-from .errors import Cancelled
-from .export import export_dataset, read_manifest
-from .progress import Progress
-from .store import Project
+from ..core.errors import Cancelled
+from ..core.export import dataset_dir, export_dataset, read_manifest
+from ..core.progress import Progress
+from ..core.store import Project
 
 Listener = Callable[[dict], None]
 
@@ -101,7 +101,7 @@ def label_source(project: Project, annotator: str | None) -> str:
     """Whose labels training uses: the last export's label source (the CLI and the export
     dialog set it), or, before any export, the annotator the GUI edits as."""
     try:
-        manifest = read_manifest(project.folder / "dataset")
+        manifest = read_manifest(dataset_dir(project))
     except Exception:  # an unreadable manifest only costs a full export
         manifest = None
     if manifest and manifest.get("annotator"):
@@ -138,7 +138,7 @@ def resumable_run(project: Project, warn: Callable[[str], None] | None = None) -
     if run is None:
         return None
     try:
-        config = json.loads((run.folder / "config.json").read_text())
+        config = json.loads((run.folder / T.CONFIG_FILE).read_text())
     except (OSError, ValueError):
         return None
     size = list(T.export_settings(project).size)

@@ -10,15 +10,16 @@ from __future__ import annotations
 import sys
 import time
 
+from .common import open_project, progress_bar
+
 
 def cmd_proxy(args) -> int:
-    from .cli import _open, _progress
-    from .core.errors import VideoError
-    from .core.proxy import make_proxy, proxy_state
+    from ..core.errors import VideoError
+    from ..core.proxy import make_proxy, proxy_state
 
-    project = _open(args.project)
+    project = open_project(args.project)
     videos = [project.video(i) for i in args.ids] if args.ids else project.videos()
-    progress = _progress()
+    progress = progress_bar()
     failed = 0
     for video in videos:
         state = proxy_state(project.folder, video)

@@ -1,4 +1,4 @@
-"""`trailer train / predict / eval / config`: thin wrappers of core.training."""
+"""`trailer train / predict / eval / config`: thin wrappers of services.training."""
 
 from __future__ import annotations
 
@@ -6,17 +6,7 @@ import json
 import math
 import sys
 
-
-def _open(path):
-    from .core.store import Project
-
-    return Project.open(path)
-
-
-def _progress():
-    from .cli import _progress as bar
-
-    return bar()
+from .common import open_project, progress_bar, warn
 
 
 def _print_event(event: dict) -> None:
@@ -48,15 +38,15 @@ def _print_event(event: dict) -> None:
 
 def cmd_train(args):
     _quiet_tensorflow()
-    from .core.training import train_project
+    from ..services.training import MODEL_FILE, train_project
 
-    project = _open(args.project)
+    project = open_project(args.project)
     overrides = {"epochs": args.epochs, "window": args.window, "batch": args.batch, "lr": args.lr,
                  "seed": args.seed, "strategy": args.strategy, "precision": args.precision}
     result = train_project(project, overrides, init_from=args.from_run, resume=args.resume,
-                           ids=args.ids, listener=_print_event, progress=_progress(), warn=_warn)
+                           ids=args.ids, listener=_print_event, progress=progress_bar(), warn=warn)
     state = "stopped" if result.stopped else "finished"
-    if not (result.run_dir / "model.keras").is_file() and args.strategy == "multiworker":
+    if not (result.run_dir / MODEL_FILE).is_file() and args.strategy == "multiworker":
         print(f"training {state}: this worker's part is done; the chief wrote the run")
     else:
         print(f"training {state}: {result.run_dir} (best epoch {result.best_epoch})")
@@ -65,20 +55,16 @@ def cmd_train(args):
 
 def cmd_predict(args):
     _quiet_tensorflow()
-    from .core.training import find_run, predict_project
+    from ..services.training import find_run, predict_project
 
-    project = _open(args.project)
-    run = find_run(project, args.model, warn=_warn)
-    written = predict_project(project, run.name, ids=args.ids, progress=_progress(), raw=args.raw,
-                              warn=_warn)
+    project = open_project(args.project)
+    run = find_run(project, args.model, warn=warn)
+    written = predict_project(project, run.name, ids=args.ids, progress=progress_bar(), raw=args.raw,
+                              warn=warn)
     for path in written:
         print(f"wrote {path}")
     return 0
 
-
-def _warn(line: str) -> None:
-    """A video left out or a run skipped: the command goes on with the rest."""
-    print(f"trailer: warning: {line}", file=sys.stderr, flush=True)
 
 
 def _quiet_tensorflow() -> None:
@@ -143,10 +129,10 @@ def _pct(share):
 
 def cmd_eval(args):
     _quiet_tensorflow()
-    from .core.training import evaluate_project_report, find_run
+    from ..services.training import evaluate_project_report, find_run
 
-    project = _open(args.project)
-    run = find_run(project, args.model, warn=_warn)
+    project = open_project(args.project)
+    run = find_run(project, args.model, warn=warn)
     report, ids = evaluate_project_report(project, run.name, raw=args.raw)
     if args.json:
         # Undefined metrics (no positives) are NaN; JSON has no NaN, so they become null.
@@ -162,10 +148,9 @@ def cmd_eval(args):
 
 
 def cmd_config(args):
-    from .core.errors import TrailerError
-    from .core.training import CONFIG_KEYS, get_config, set_config
+    from ..services.training import check_setting_key, get_config, set_config
 
-    project = _open(args.project)
+    project = open_project(args.project)
     if not args.items:
         for key, value in get_config(project).items():
             print(f"{key}={value}")
@@ -173,8 +158,7 @@ def cmd_config(args):
     for item in args.items:
         key, sep, value = item.partition("=")
         key = key.strip()
-        if key not in CONFIG_KEYS:
-            raise TrailerError(f"unknown setting {key!r} (known: {', '.join(CONFIG_KEYS)})")
+        check_setting_key(key)
         if sep:
             set_config(project, key, value.strip() or None)
         else:

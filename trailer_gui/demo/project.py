@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .progress import Progress
-from .store import Project
+from ..core.progress import Progress
+from ..core.store import Project
 
 GROUND_TRUTH = "ground-truth"
 UNLABELLED = 2

@@ -1,5 +1,5 @@
 """``trailer check | backup | backups | restore``: a project's health, its backups, and
-putting one back (see ``core.backup`` and ``core.check``)."""
+putting one back (see ``core.backup`` and ``services.check``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def cmd_check(args) -> int:
-    from .core.check import check_project
+    from ..services.check import check_project
 
     problems = check_project(args.project)
     if args.json:
@@ -24,7 +24,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from .core.backup import take_backup
+    from ..core.backup import take_backup
 
     result = take_backup(args.project, keep=args.keep)
     what = "backed up to" if result.created else "unchanged since"
@@ -35,7 +35,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_backups(args) -> int:
-    from .core.backup import backup_problem, list_backups
+    from ..core.backup import backup_problem, list_backups
 
     backups = list_backups(args.project)
     rows = []
@@ -55,7 +55,7 @@ def cmd_backups(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from .core.backup import restore_backup
+    from ..core.backup import restore_backup
 
     result = restore_backup(args.project, args.backup)
     for path in result.kept_aside:

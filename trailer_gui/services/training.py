@@ -18,10 +18,22 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .errors import TrailerError
-from .export import ExportReport, ExportSettings, export_dataset, last_export_settings, parse_size
-from .progress import Progress
-from .store import Project, atomic_save_npy, atomic_write_bytes
+from ..core.errors import TrailerError
+from ..core.export import (
+    ExportReport, ExportSettings, dataset_dir, export_dataset, last_export_settings, parse_size,
+    read_manifest,
+)
+from ..core.progress import Progress
+from ..core.store import Project, atomic_save_npy, atomic_write_bytes
+from .predictions import predictions_dir
+
+# The window starts without importing `model` at all (tests/gui/test_main_window.py checks it),
+# yet lists runs and shows the settings at once. So these facts of `model` are spelt here too,
+# and tests/test_layers.py pins each to its home: the run folder's file names (model.files),
+# the precisions (model.config.PRECISIONS) and the training defaults (model.config.TrainConfig).
+MODEL_FILE, CONFIG_FILE, HISTORY_FILE, METRICS_FILE = (
+    "model.keras", "config.json", "history.json", "metrics.json")
+PRECISIONS = ("auto", "float32", "bfloat16", "float16")
 
 
 def _positive_int(text) -> int:
@@ -46,8 +58,6 @@ def _fraction(text) -> float:
 
 
 def _precision(text) -> str:
-    from model.config import PRECISIONS  # no TensorFlow
-
     text = str(text).strip().lower()
     if text not in PRECISIONS:
         raise ValueError(f"must be one of {', '.join(PRECISIONS)}")
@@ -59,10 +69,11 @@ def _size(text) -> str:
     return f"{rows}x{cols}"
 
 
-# key -> (parse/validate, default). size/stride default to the last export (see export_settings).
+# key -> (parse/validate, default), in the order `trailer config` and the training panel show
+# them. size/stride default to the last export (see export_settings).
 CONFIG_KEYS: dict[str, tuple[Callable, object]] = {
     "epochs": (_positive_int, 10),
-    "window": (_positive_int, 8),  # model.config.TrainConfig: 8 windows of 8 frames a step
+    "window": (_positive_int, 8),  # 8 windows of 8 frames a step
     "batch": (_positive_int, 8),
     "lr": (_positive_float, 1e-3),
     # Flip/colour-grade training windows, and show two windows at once labelled with both
@@ -76,6 +87,12 @@ CONFIG_KEYS: dict[str, tuple[Callable, object]] = {
     # on CPUs with AVX-512 BF16 or AMX, float16 on GPUs, else float32.
     "precision": (_precision, "auto"),
 }
+
+
+def check_setting_key(key: str) -> None:
+    """A training setting's name, or a TrailerError naming the known ones."""
+    if key not in CONFIG_KEYS:
+        raise TrailerError(f"unknown setting {key!r} (known: {', '.join(CONFIG_KEYS)})")
 
 
 def get_config(project: Project) -> dict[str, object]:
@@ -92,8 +109,7 @@ def get_config(project: Project) -> dict[str, object]:
 
 def set_config(project: Project, key: str, value: str | None) -> object:
     """Validate and store one setting (None removes it: back to the default)."""
-    if key not in CONFIG_KEYS:
-        raise TrailerError(f"unknown setting {key!r} (known: {', '.join(CONFIG_KEYS)})")
+    check_setting_key(key)
     if value is None:
         project.set_setting(f"train.{key}", None)
         return None
@@ -140,18 +156,12 @@ class RunInfo:
     macro: dict  # macro metrics of the best epoch ({} when unknown)
     epochs: int
 
-    @property
-    def label(self) -> str:
-        f1 = self.macro.get("f1")
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))
-        return f"{self.name}  ({when}, F1 {f1:.2f})" if f1 is not None else f"{self.name}  ({when})"
-
 
 def run_precision(folder: Path) -> str:
     """The precision a run computed in ('bfloat16', ...), '' when its config does not say
     (runs made before precision existed computed in float32)."""
     try:
-        config = json.loads((Path(folder) / "config.json").read_text())
+        config = json.loads((Path(folder) / CONFIG_FILE).read_text())
         return str((config.get("precision") or {}).get("compute") or "float32")
     except (OSError, ValueError, AttributeError):
         return ""
@@ -162,18 +172,18 @@ def models_dir(project: Project) -> Path:
 
 
 def list_runs(project: Project) -> list[RunInfo]:
-    """Finished runs (those with a model.keras), oldest first."""
+    """Finished runs (those with a model file), oldest first."""
     runs = []
     for folder in sorted(models_dir(project).glob("*")):
-        model_file = folder / "model.keras"
+        model_file = folder / MODEL_FILE
         if not model_file.is_file():
             continue
         macro, epochs = {}, 0
         try:
-            metrics = json.loads((folder / "metrics.json").read_text())
+            metrics = json.loads((folder / METRICS_FILE).read_text())
             # model.train writes the best epoch's per-genre metrics under "validation"
             macro = (metrics.get("validation") or metrics.get("metrics") or {}).get("macro", {}) or {}
-            history = json.loads((folder / "history.json").read_text())
+            history = json.loads((folder / HISTORY_FILE).read_text())
             epochs = len(history) if isinstance(history, list) else len(history.get("epochs", []))
         except (OSError, ValueError, AttributeError):
             pass
@@ -268,15 +278,8 @@ def train_project(
     )
     if ids is not None:
         config.ids = sorted(int(i) for i in ids)
-    return train(project.folder / "dataset", new_run_dir(project), config, listener=listener, stop=stop)
+    return train(dataset_dir(project), new_run_dir(project), config, listener=listener, stop=stop)
 
-
-def predictions_dir(project: Project) -> Path:
-    return project.folder / "predictions"
-
-
-def prediction_path(project: Project, video_id: int) -> Path:
-    return predictions_dir(project) / f"pred_{video_id}.npy"
 
 
 def predict_project(
@@ -294,7 +297,7 @@ def predict_project(
 
     ``raw`` (or a run from before decoding): no labels file; consumers threshold the
     probabilities.  ``out_dir``: write there instead of predictions/ (the GUI stages a whole
-    set there and publishes it only when complete, see core.predictions)."""
+    set there and publishes it only when complete, see services.predictions)."""
     from model.data import open_npy
     from model.decode import decode
     from model.evaluate import run_decoding
@@ -303,7 +306,7 @@ def predict_project(
     progress = progress or Progress()
     info = find_run(project, run, warn=warn)
     report = ensure_exported(project, progress, warn)
-    manifest = json.loads((project.folder / "dataset" / "manifest.json").read_text())
+    manifest = _manifest(project)
     entries = {int(t["id"]): t for t in manifest["trailers"]}
     wanted = sorted(entries) if ids is None else [int(i) for i in ids]
     missing = [i for i in wanted if i not in entries]
@@ -324,7 +327,7 @@ def predict_project(
         entry = entries[vid]
         stride = int(manifest["stride"])
         indices = entry.get("source_indices") or list(range(0, entry["source_frames"], stride))
-        scene_path = project.folder / "dataset" / f"scene_{vid}.npy"
+        scene_path = dataset_dir(project) / f"scene_{vid}.npy"
         scene = check_scene(open_npy(scene_path, "scene"), predictor.geometry, str(scene_path))
         cuts = entry.get("cuts") or ()
         exported = predictor.predict(scene, cuts)
@@ -349,29 +352,6 @@ def predict_project(
     return written
 
 
-def load_prediction(project: Project, video_id: int) -> tuple[np.ndarray, dict] | None:
-    """The stored prediction of a video and its JSON, or None when there is none (or it does
-    not fit the video any more)."""
-    path = prediction_path(project, video_id)
-    if not path.is_file():
-        return None
-    try:
-        probs = np.load(path, allow_pickle=False)
-        meta = json.loads(path.with_suffix(".json").read_text())
-    except (OSError, ValueError):
-        return None
-    video = project.video(video_id)
-    if probs.shape != (video.frames, len(project.genre_names())):
-        return None
-    return probs, meta
-
-
-def evaluate_project(project: Project, run: str | None = None) -> tuple[dict, list[int]]:
-    """Per-genre metrics on the labelled trailers the run did not train on."""
-    report, ids = evaluate_project_report(project, run)
-    return report["metrics"], ids
-
-
 def evaluate_project_report(project: Project, run: str | None = None,
                             raw: bool = False) -> tuple[dict, list[int]]:
     """`model.evaluate.evaluate_report` (per-genre and segment metrics of the decoded
@@ -381,12 +361,20 @@ def evaluate_project_report(project: Project, run: str | None = None,
 
     info = find_run(project, run)
     ensure_exported(project)
-    config = json.loads((info.folder / "config.json").read_text())
+    config = json.loads((info.folder / CONFIG_FILE).read_text())
     trained = set(config.get("train_ids", []))
-    manifest = json.loads((project.folder / "dataset" / "manifest.json").read_text())
+    manifest = _manifest(project)
     ids = [int(t["id"]) for t in manifest["trailers"] if t.get("labelled") and int(t["id"]) not in trained]
     if not ids:
         raise TrailerError(f"{project.folder}: every labelled trailer was used to train {info.name}; "
                            "label another trailer to evaluate on")
     decoding = None if raw else "run"
-    return evaluate_report(info.folder, project.folder / "dataset", ids, decoding=decoding), ids
+    return evaluate_report(info.folder, dataset_dir(project), ids, decoding=decoding), ids
+
+
+def _manifest(project: Project) -> dict:
+    """The exported dataset's manifest (after ``ensure_exported``), read by core.export."""
+    manifest = read_manifest(dataset_dir(project))
+    if manifest is None:
+        raise TrailerError(f"{dataset_dir(project)}: no dataset exported (see `trailer export`)")
+    return manifest

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trailer_gui.core import synth
+from trailer_gui.demo import synth
 from trailer_gui.core.errors import Cancelled
 from trailer_gui.core.genres import DEFAULT_GENRES
-from trailer_gui.core.synth import (
+from trailer_gui.demo.synth import (
     GENRES,
     cuts_for,
     iter_trailer,

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-
-def _open(path):
-    from .core.store import Project
-
-    return Project.open(path)
+from .common import open_project, progress_bar
 
 
 def cmd_relink(args):
-    from .cli import _progress
-    from .core.relink import relink_video
+    from ..core.relink import relink_video
 
-    project = _open(args.project)
-    result = relink_video(project, args.id, args.path, force=args.force, progress=_progress())
+    project = open_project(args.project)
+    result = relink_video(project, args.id, args.path, force=args.force, progress=progress_bar())
     print(f"relinked {result.summary}")
     return 0
 
 
 def cmd_remove(args):
-    from .core.relink import remove_video
+    from ..core.relink import remove_video
 
-    project = _open(args.project)
+    project = open_project(args.project)
     result = remove_video(project, args.id)
     kept = ", ".join(f"{who}: {n}" for who, n in sorted(result.labelled.items()))
     print(f"removed video {result.video.id} ({result.video.name})"

@@ -22,7 +22,7 @@ def add_label_source_options(p: argparse.ArgumentParser) -> None:
 def label_spec(args, project=None) -> str | None:
     """The label source spec of the parsed options (None: the project's annotator). With a
     project, names that have no labels in it are reported on stderr (a typo, most likely)."""
-    from .core.label_sources import LabelSource
+    from ..core.label_sources import LabelSource
 
     if getattr(args, "union", None):
         source = LabelSource.combine("union", args.union)
@@ -42,8 +42,8 @@ def label_spec(args, project=None) -> str | None:
 
 
 def cmd_agreement(args):
-    from .core.agreement import agreement, check_annotators, format_table
-    from .core.store import Project
+    from ..core.agreement import agreement, check_annotators, format_table
+    from ..core.store import Project
 
     project = Project.open(args.project)
     check_annotators(project, args.a, args.b)

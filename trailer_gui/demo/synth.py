@@ -44,7 +44,7 @@ from typing import Callable, Iterator
 import cv2
 import numpy as np
 
-from .genres import DEFAULT_GENRES
+from ..core.genres import DEFAULT_GENRES
 
 GENRES: tuple[str, ...] = tuple(name for name, _colour, _key in DEFAULT_GENRES)
 COMEDY, ACTION, HORROR, THRILLER, MUSICAL, OTHER = range(6)

@@ -1,58 +1,29 @@
-"""The ``trailer`` command: thin, everything real lives in ``core`` and ``model``.
-
-Errors print one line on stderr and exit 1 (usage errors 2); ``--debug`` shows tracebacks.
-"""
+"""`trailer new / add / info / demo / export / labels`: making and filling a project."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
-from model.errors import ModelError  # cheap: no TensorFlow
-
-from .core.errors import Cancelled, TrailerError, VideoError
-
-
-class CommandError(Exception):
-    """A failure already reported per item; carries the exit status."""
+from .annotators import add_label_source_options, label_spec
+from .common import open_project, progress_bar, warn
 
 
-def _open(path):
-    from .core.store import Project
-
-    return Project.open(path)
-
-
-def _progress():
-    from .core.progress import Progress, TerminalBar
-
-    return Progress(TerminalBar()) if sys.stderr.isatty() else Progress()
-
-
-# ---- project commands --------------------------------------------------------------------
 def _add_videos(project, paths) -> int:
-    from .core.relink import duplicate_of
+    from ..services.project_jobs import add_to_project
 
-    refused = 0
-    for p in paths:
-        why = duplicate_of(project, p)
-        if why is not None:
-            print(f"trailer: skipped {p}: {why}", file=sys.stderr)
-            refused += 1
-            continue
-        try:
-            v = project.add_video(p)
-            print(f"added {v.id}: {v.path.name} ({v.frames} frames, {v.fps:g} fps, {v.width}x{v.height})")
-        except VideoError as exc:
-            print(f"trailer: skipped {exc}", file=sys.stderr)
-            refused += 1
-    return 1 if refused else 0
+    result = add_to_project(project, paths)  # the GUI's rule: what it refuses, so does this
+    for path, why in result.refused:
+        print(f"trailer: skipped {path}: {why}", file=sys.stderr)
+    for vid in result.added:
+        v = project.video(vid)
+        print(f"added {v.id}: {v.path.name} ({v.frames} frames, {v.fps:g} fps, {v.width}x{v.height})")
+    return 1 if result.refused else 0
 
 
 def cmd_new(args):
-    from .core.store import Project
+    from ..core.store import Project
 
     project = Project.create(args.project)
     print(f"created project {project.folder}")
@@ -60,14 +31,14 @@ def cmd_new(args):
 
 
 def cmd_add(args):
-    return _add_videos(_open(args.project), args.videos)
+    return _add_videos(open_project(args.project), args.videos)
 
 
 def cmd_info(args):
-    project = _open(args.project)
+    project = open_project(args.project)
     genres = project.genre_names()
     videos = []
-    from .core.relink import availability
+    from ..core.relink import availability
 
     for v in project.videos():
         videos.append({
@@ -94,42 +65,36 @@ def cmd_info(args):
 
 
 def cmd_demo(args):
-    from .core.demo import make_demo
+    from ..demo.project import make_demo
 
-    progress = _progress()
+    progress = progress_bar()
     project = make_demo(args.project, trailers=args.trailers, seconds=args.seconds,
                         seed=args.seed, progress=progress, sound=args.sound)
     print(f"demo project with {args.trailers} trailers in {project.folder}")
     return 0
 
 
-def _warn(line: str) -> None:
-    print(f"trailer: warning: {line}", file=sys.stderr)
-
-
 def cmd_export(args):
-    from .core.export import ExportSettings, export_dataset, parse_size
-    from .core.training import export_settings
+    from ..core.export import ExportSettings, export_dataset, parse_size
+    from ..services.training import export_settings
 
-    project = _open(args.project)
-    from .cli_annotators import label_spec
-
+    project = open_project(args.project)
     # Without --size/--stride: the project's settings (`trailer config`), as training uses.
     stored = export_settings(project)
     size = parse_size(args.size) if args.size else stored.size
     stride = args.stride if args.stride is not None else stored.stride
     settings = ExportSettings(size, stride, label_spec(args, project),
                               from_proxy=getattr(args, "from_proxy", False))
-    report = export_dataset(project, settings, ids=args.ids, progress=_progress(), warn=_warn,
+    report = export_dataset(project, settings, ids=args.ids, progress=progress_bar(), warn=warn,
                             out=args.out)
     print(report.summary())
     return 0
 
 
 def cmd_labels(args):
-    from .core.labels_io import clear_labels, import_labels, write_labels
+    from ..core.labels_io import clear_labels, import_labels, write_labels
 
-    project = _open(args.project)
+    project = open_project(args.project)
     video = project.video(args.id)
     who = args.annotator or project.annotator
     if args.action == "import":
@@ -147,14 +112,7 @@ def cmd_labels(args):
     return 0
 
 
-# ---- parser ------------------------------------------------------------------------------
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="trailer", description="Label movie trailers with per-frame genres and train a ConvLSTM on them."
-    )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def add_commands(sub) -> None:
     p = sub.add_parser("new", help="create a project and add videos")
     p.add_argument("project")
     p.add_argument("videos", nargs="*")
@@ -188,8 +146,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="write the dataset there instead of PROJECT/dataset (e.g. from a "
                         "read-only project)")
-    from .cli_annotators import add_label_source_options
-
     add_label_source_options(p)  # --annotator NAME | --union A B... | --majority A B...
     p.set_defaults(func=cmd_export)
 
@@ -208,55 +164,3 @@ def build_parser() -> argparse.ArgumentParser:
             q.add_argument("--replace", action="store_true",
                            help="accept a file without labels: clears the trailer's labels")
         q.set_defaults(func=cmd_labels)
-
-    from . import cli_model
-
-    cli_model.add_commands(sub)
-    from . import cli_annotators
-
-    cli_annotators.add_commands(sub)
-    from . import cli_shots
-
-    cli_shots.add_commands(sub)
-    from . import cli_safety
-
-    cli_safety.add_commands(sub)
-    from . import cli_videos
-
-    cli_videos.add_commands(sub)
-    from . import cli_proxy  # issue #14
-
-    cli_proxy.add_commands(sub)
-    return parser
-
-
-def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    from .core.store import set_writer  # an open window names who changed its labels
-
-    set_writer(" ".join(filter(None, ("trailer", args.command, getattr(args, "action", None)))))
-    try:
-        return args.func(args) or 0
-    except KeyboardInterrupt:
-        print("trailer: interrupted", file=sys.stderr)
-        return 130
-    except Cancelled as exc:
-        print(f"trailer: {exc}", file=sys.stderr)
-        return 1
-    except (TrailerError, ModelError, ValueError, OSError) as exc:
-        if args.debug:
-            raise
-        print(f"trailer: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # a bug, or a library's own error: still one line, no traceback
-        if args.debug:
-            raise
-        reason = " ".join(str(exc).split())[:300]
-        print(f"trailer: {type(exc).__name__}: {reason} (`trailer --debug ...` shows where)",
-              file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

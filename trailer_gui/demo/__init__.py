@@ -1,0 +1,3 @@
+"""The synthetic demo, outside the domain: ``synth`` draws trailers whose genres can be seen
+and heard (with their true labels), ``project.make_demo`` fills a project with them. Used by
+`trailer demo`, the start page's demo, and the tests and benchmarks; core never imports it."""
