@@ -69,7 +69,6 @@ def is_explained(exc: BaseException) -> bool:
 
 class ModelController(QtCore.QObject):
     sigJobFinished = Signal(str, object)  # kind, JobResult (or None when it failed/cancelled)
-    sigOverlayUpdated = Signal()  # the overlay shows a (new) prediction, or none
 
     def __init__(self, window):
         super().__init__(window)
@@ -221,7 +220,6 @@ class ModelController(QtCore.QObject):
         self.overlay.set_prediction(pred)
         self._update_hint()
         self.update_actions()
-        self.sigOverlayUpdated.emit()
 
     def refresh_notes(self) -> None:
         """The trailer list's model notes ("model agrees 94%", "model unsure at 7 places")
@@ -292,8 +290,8 @@ class ModelController(QtCore.QObject):
             return
         folder = T.models_dir(self.project) / name
         try:
-            history = json.loads((folder / "history.json").read_text())
-            metrics = json.loads((folder / "metrics.json").read_text())
+            history = json.loads((folder / T.HISTORY_FILE).read_text())
+            metrics = json.loads((folder / T.METRICS_FILE).read_text())
         except (OSError, ValueError):
             return
         metrics = metrics if isinstance(metrics, dict) else {}
@@ -583,7 +581,7 @@ class ModelController(QtCore.QObject):
         p = self.project
         idle = self.job is None
         has_runs = p is not None and (T.models_dir(p)).is_dir() and any(
-            (f / "model.keras").is_file() for f in T.models_dir(p).iterdir())
+            (f / T.MODEL_FILE).is_file() for f in T.models_dir(p).iterdir())
         has_pred = self.overlay.has_prediction() and self.window.editor is not None
         a.retrain.setEnabled(p is not None and idle)
         a.predict_current.setEnabled(idle and has_runs and self.window.state.video is not None)
