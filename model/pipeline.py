@@ -12,8 +12,11 @@ from .data import WindowReader, plan_windows
 
 
 def default_workers() -> int:
-    """Generator workers: one per core, at most 8 (each holds one window at a time)."""
-    return max(1, min(8, os.cpu_count() or 1))
+    """Generator workers: one per core but one (training needs a core of its own), at least
+    one, at most 8.  Measured on 2 cores (bench_model.py, quiet): with augmentation and
+    mixing, a second worker made 1,718 instead of 1,990 frames/s (it fights training and the
+    first worker for the GIL and the cores); with more cores each one adds."""
+    return max(1, min(8, (os.cpu_count() or 1) - 1))
 
 
 def train_dataset(reader: WindowReader, ids, *, window, batch, steps, seed, first_epoch,
@@ -32,7 +35,7 @@ def train_dataset(reader: WindowReader, ids, *, window, batch, steps, seed, firs
     (`model.augment.mix_windows`, labels: both windows' genres).  Augmentation draws come
     from their own seeded generator, so the windows' plan does not depend on them.
 
-    workers: generators that make windows in parallel (default: one per core).  Each epoch's
+    workers: generators that make windows in parallel (default: `default_workers`).  Each epoch's
     random draws are made first, in sequence, without pixels (`epoch_recipes`: cheap), and
     window n of the stream is made by worker n mod `workers`; a deterministic interleave puts
     the windows back in order.  So the stream is the same whatever the number of workers,

@@ -15,11 +15,6 @@ from pathlib import Path
 
 PRECISIONS = ("auto", "float32", "bfloat16", "float16")
 POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
-# bfloat16 pays on CPUs only when the convolutions are big enough to outweigh the casts and
-# the slower bfloat16 elementwise work: at 32x32 frames it trained slower than float32 in
-# every measurement here (12-epoch demo runs 272 vs 303 s and 257 vs 342 s, 180 vs 130
-# frames/s side by side), at 64x64 the issue's measurement found 163 vs 120 frames/s.
-BF16_MIN_PIXELS = 64 * 64
 # Layers that stay float32 whatever the precision: the outputs (probabilities go into the
 # loss and the prediction files) and the head's last Dense of the fast model (tiny, and it
 # feeds the sigmoid).
@@ -44,14 +39,25 @@ def cpu_has_bf16(flags: set[str] | None = None) -> bool:
     return bool(flags & {"avx512_bf16", "amx_bf16"})
 
 
-def resolve(precision: str, gpus: int | None = None, flags: set[str] | None = None,
-            frame_size: tuple[int, int] | None = None) -> str:
-    """'auto' -> float16 on GPUs (with loss scaling), bfloat16 on CPUs that have it (for
-    frames of at least `BF16_MIN_PIXELS`), else float32; any other precision is returned as
-    it is (after checking it).
+def cpu_has_amx(flags: set[str] | None = None) -> bool:
+    """AMX tiles for bfloat16: matrix units that make bfloat16 convolutions several times
+    faster than float32 (AVX-512 BF16 alone did not pay for this model, see `resolve`)."""
+    flags = cpu_flags() if flags is None else flags
+    return "amx_bf16" in flags
 
-    `gpus`: how many GPUs the run uses (None: ask TensorFlow).  `frame_size`: (rows, cols)
-    of the model's frames (None: assume large)."""
+
+def resolve(precision: str, gpus: int | None = None, flags: set[str] | None = None) -> str:
+    """'auto' -> float16 on GPUs (with loss scaling), bfloat16 on CPUs with AMX, else
+    float32; any other precision is returned as it is (after checking it).
+
+    Why not bfloat16 on every CPU that has AVX-512 BF16: on this project's machines (AVX-512
+    BF16, no AMX) the project's model trained *slower* in bfloat16, measured on a quiet
+    machine side by side (tests/benchmarks/bench_model.py, 64x64, windows of 16, batch 8):
+    96.6 vs 124.9 frames/s training, 120 vs 222 prediction; the 3x3 convolution itself ran at
+    133 vs 118 GFLOP/s, too little to pay for the casts and the slower bfloat16 elementwise
+    work.  Choosing 'bfloat16' explicitly still works everywhere.
+
+    `gpus`: how many GPUs the run uses (None: ask TensorFlow)."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     if precision != "auto":
@@ -62,8 +68,7 @@ def resolve(precision: str, gpus: int | None = None, flags: set[str] | None = No
         gpus = len(tf.config.list_physical_devices("GPU"))
     if gpus:
         return "float16"
-    large = frame_size is None or frame_size[0] * frame_size[1] >= BF16_MIN_PIXELS
-    return "bfloat16" if large and cpu_has_bf16(flags) else "float32"
+    return "bfloat16" if cpu_has_amx(flags) else "float32"
 
 
 def _keeps_float32(layer, output_names) -> bool:

@@ -61,7 +61,7 @@ class Predictor:
         output_names = set(model.output_names)
         channels, rows, cols = model_geometry(model)
         if precision is not None:
-            precision = resolve_precision(precision, frame_size=(rows, cols))
+            precision = resolve_precision(precision)
         self.geometry = (channels, rows, cols)
         inp = keras.Input(batch_shape=(1, self.chunk, channels, rows, cols), name="chunk_input")
 

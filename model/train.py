@@ -162,7 +162,7 @@ def _train(dataset_dir, out_dir, config, emit, stop, extra_callbacks):
     keras.utils.set_random_seed(config.seed)
     strategy, is_chief = resolve_strategy(config.strategy, config.devices)
     replicas = strategy.num_replicas_in_sync
-    precision = resolve_precision(config.precision, gpus=_gpus(strategy), frame_size=(rows, cols))
+    precision = resolve_precision(config.precision, gpus=_gpus(strategy))
     batch = math.ceil(config.batch / replicas) * replicas
     train_frames = sum(by_id[i].frames for i in train_ids)
     steps = config.steps_per_epoch or D.steps_per_epoch(train_frames, config.window, batch)

@@ -30,9 +30,9 @@ SETTING_TIPS = {
            "both windows' genres (0 = off)",
     "size": "Frame size of the exported dataset: 64 or ROWSxCOLS",
     "stride": "Export every Nth frame (predictions are mapped back to every frame)",
-    "precision": "Compute precision of training and prediction: auto = bfloat16 on CPUs "
-                 "that have it (frames of 64x64 and more), float16 on GPUs, else float32. "
-                 "Models are saved in float32 either way",
+    "precision": "Compute precision of training and prediction: auto = float16 on GPUs, "
+                 "bfloat16 on CPUs with AMX, else float32. Models are saved in float32 "
+                 "either way",
 }
 METRIC_KEYS = ("precision", "recall", "f1", "ap")
 SEGMENT_COLUMNS = ("edit", "f1@50")  # model.segments figures (0-100) shown in the table
