@@ -242,18 +242,11 @@ def test_schema_upgrade_is_preceded_by_a_backup(tmp_path):
 
 
 # ---- read-only ---------------------------------------------------------------------------
-def test_a_read_only_project_opens_to_look_and_refuses_writes(labelled, monkeypatch):
+def test_a_read_only_project_opens_to_look_and_refuses_writes(labelled, pretend_read_only):
     folder, labels = labelled
     db = folder / DB_NAME
     before = snapshot(db)
-    real_access = os.access
-
-    def access(path, mode, *a, **kw):  # what a read-only folder looks like (tests run as root)
-        if mode & os.W_OK and str(path).startswith(str(folder)):
-            return False
-        return real_access(path, mode, *a, **kw)
-
-    monkeypatch.setattr(os, "access", access)
+    pretend_read_only(folder)
     proj = Project.open(folder)
     assert proj.read_only
     assert np.array_equal(proj.load_labels(0), labels)
@@ -271,7 +264,7 @@ def test_a_read_only_project_opens_to_look_and_refuses_writes(labelled, monkeypa
 
 
 def test_a_read_only_project_exports_elsewhere_and_writes_nothing_into_it(
-        labelled, monkeypatch, tmp_path, capsys):
+        labelled, tmp_path, capsys, pretend_read_only):
     """A colleague's project on a read-only share: `trailer export` into the project is
     refused with what to do instead; `--out DIR` writes the dataset there, the project's
     files stay exactly as they were (no dataset/, no stored shot cuts)."""
@@ -282,14 +275,7 @@ def test_a_read_only_project_exports_elsewhere_and_writes_nothing_into_it(
                 if not p.name.endswith(("-wal", "-shm"))}
 
     before = files()
-    real_access = os.access
-
-    def access(path, mode, *a, **kw):
-        if mode & os.W_OK and str(path).startswith(str(folder)):
-            return False
-        return real_access(path, mode, *a, **kw)
-
-    monkeypatch.setattr(os, "access", access)
+    pretend_read_only(folder)
     capsys.readouterr()
     assert main(["export", str(folder), "--size", "8"]) == 1
     err = capsys.readouterr().err
@@ -417,14 +403,11 @@ def test_check_a_damaged_store_names_the_backup_and_changes_nothing(labelled, ca
     assert snapshot(folder / DB_NAME) == before
 
 
-def test_cli_on_a_read_only_project_reads_and_refuses_writes_in_one_line(labelled, monkeypatch,
-                                                                         capsys, tmp_path):
+def test_cli_on_a_read_only_project_reads_and_refuses_writes_in_one_line(
+        labelled, capsys, tmp_path, pretend_read_only):
     folder, labels = labelled
     before = snapshot(folder / DB_NAME)
-    real_access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode, *a, **kw: (
-        False if mode & os.W_OK and str(path).startswith(str(folder))
-        else real_access(path, mode, *a, **kw)))
+    pretend_read_only(folder)
     assert main(["info", str(folder), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["videos"][0]["labelled_frames"]["action"] == 15
     csv = tmp_path / "more.csv"

@@ -177,18 +177,11 @@ def test_backups_are_taken_on_open_and_after_editing(make_window, demo_project, 
 
 
 # ---- read-only ---------------------------------------------------------------------------
-def test_a_read_only_project_plays_with_a_banner_and_refuses_edits(make_window, demo_project,
-                                                                    qtbot, monkeypatch):
+def test_a_read_only_project_plays_with_a_banner_and_refuses_edits(
+        make_window, demo_project, qtbot, pretend_read_only):
     db = demo_project / DB_NAME
     before = db.read_bytes()
-    real_access = os.access
-
-    def access(path, mode, *a, **kw):
-        if mode & os.W_OK and str(path).startswith(str(demo_project)):
-            return False
-        return real_access(path, mode, *a, **kw)
-
-    monkeypatch.setattr(os, "access", access)
+    pretend_read_only(demo_project)
     window = make_window(demo_project)
     assert window.project.read_only
     banner = window.recovery.banner
@@ -213,20 +206,13 @@ def test_a_read_only_project_plays_with_a_banner_and_refuses_edits(make_window, 
     assert not backup.list_backups(demo_project)  # nothing is written into the folder
 
 
-def test_a_read_only_project_exports_into_a_folder_of_the_users(make_window, demo_project,
-                                                                qtbot, monkeypatch, tmp_path):
+def test_a_read_only_project_exports_into_a_folder_of_the_users(
+        make_window, demo_project, qtbot, tmp_path, pretend_read_only):
     """The export dialog of a read-only project asks for a folder before it can export, and
     writes the dataset there, nothing into the project."""
     import json
 
-    real_access = os.access
-
-    def access(path, mode, *a, **kw):
-        if mode & os.W_OK and str(path).startswith(str(demo_project)):
-            return False
-        return real_access(path, mode, *a, **kw)
-
-    monkeypatch.setattr(os, "access", access)
+    pretend_read_only(demo_project)
     window = make_window(demo_project)
     window.actions.export_dataset.trigger()
     dialog = window.files.export_dialog
