@@ -51,6 +51,9 @@ def test_the_contracts_catch_a_lazy_model_import_in_core_and_a_cycle(tmp_path):
         "trailer_gui/services/__init__.py": "",
         "trailer_gui/workers/__init__.py": "",
         "trailer_gui/widgets/__init__.py": "",
+        **{f"trailer_gui/widgets/{feature}/__init__.py": ""
+           for feature in ("timeline", "playback", "labels", "model", "project", "dialogs")},
+        "trailer_gui/widgets/main_window.py": "",
         "trailer_gui/core/__init__.py": "",
         "trailer_gui/core/store.py": "def f():\n    import model  # lazy, invisible at run time\n",
         "trailer_gui/core/a.py": "from . import b\n",
@@ -84,7 +87,7 @@ def test_the_facts_of_model_the_app_spells_match_their_home():
     from model import files
     from model.config import PRECISIONS, TrainConfig
     from trailer_gui.services import training
-    from trailer_gui.widgets.training_panel import PRECISION_CHOICES, SETTING_KEYS
+    from trailer_gui.widgets.model.training_panel import PRECISION_CHOICES, SETTING_KEYS
 
     assert (training.MODEL_FILE, training.CONFIG_FILE, training.HISTORY_FILE,
             training.METRICS_FILE) == (files.MODEL_FILE, files.CONFIG_FILE, files.HISTORY_FILE,

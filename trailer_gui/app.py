@@ -111,7 +111,7 @@ def start_project(prefs) -> str | None:
 
 def open_at_start(window, project) -> bool:
     """Open ``project`` in ``window``; whatever is wrong with it (a damaged store gets its own
-    dialog, see widgets.recovery), the app starts and shows the start page with a message."""
+    dialog, see widgets.project.recovery), the app starts and shows the start page with a message."""
     import traceback
 
     from .widgets.messages import show_error

@@ -51,8 +51,8 @@ def main() -> int:
 
     from trailer_gui.demo.synth import write_trailer
     from trailer_gui.core.video import probe
-    from trailer_gui.widgets.audio import AudioTrack, multimedia
-    from trailer_gui.widgets.player import Player
+    from trailer_gui.widgets.playback.audio import AudioTrack, multimedia
+    from trailer_gui.widgets.playback.player import Player
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     if multimedia() is None:
@@ -97,8 +97,8 @@ def main() -> int:
 
         from trailer_gui.core.editing import LabelEditor
         from trailer_gui.core.genres import default_genres
-        from trailer_gui.widgets.filmstrip import Filmstrip
-        from trailer_gui.widgets.timeline import Timeline
+        from trailer_gui.widgets.timeline.filmstrip import Filmstrip
+        from trailer_gui.widgets.timeline.timeline import Timeline
 
         genres = default_genres()
         timeline = Timeline()

@@ -78,7 +78,7 @@ def main() -> int:
     from PySide6 import QtCore, QtWidgets
 
     from trailer_gui.core.video import probe
-    from trailer_gui.widgets.player import Player
+    from trailer_gui.widgets.playback.player import Player
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
 

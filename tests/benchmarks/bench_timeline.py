@@ -21,7 +21,7 @@ from PySide6 import QtWidgets  # noqa: E402
 
 from trailer_gui.core.editing import LabelEditor  # noqa: E402
 from trailer_gui.core.genres import default_genres  # noqa: E402
-from trailer_gui.widgets.timeline import Timeline  # noqa: E402
+from trailer_gui.widgets.timeline.timeline import Timeline  # noqa: E402
 
 
 def median_ms(fn, repeats: int, setup=None) -> float:

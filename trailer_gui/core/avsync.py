@@ -2,7 +2,7 @@
 
 The player's decoder thread paces frames against a clock (``workers.decoder``); during
 playback of a trailer with sound that clock is an :class:`AudioClock`, fed by the GUI thread
-with the positions ``QMediaPlayer.position()`` reports (``widgets.audio.AudioTrack``).
+with the positions ``QMediaPlayer.position()`` reports (``widgets.playback.audio.AudioTrack``).
 
 What the audio position looks like (Qt 6.11, FFmpeg backend, measured here with and
 without a sound device): ``position()`` changes about every 50 ms, in steps of whole AAC

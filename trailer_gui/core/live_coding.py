@@ -7,7 +7,7 @@ stepping with the arrow keys paints (or erases, if the press turned the frame of
 
 Everything that paints a passed frame goes through ``LiveCoder._paint_passed``, so the
 reaction-lag preference (shift live painting back by N ms) lives in one place. The keys
-themselves (X11 auto-repeat, text fields) are ``widgets.live_coding.GenreKeyFilter``'s job.
+themselves (X11 auto-repeat, text fields) are ``widgets.labels.live_coding.GenreKeyFilter``'s job.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("show_filmstrip", "Show &filmstrip", (), "Thumbnails of the scenes above the timeline"),
     Spec("playback_stats", "Playback &statistics…", (),
          "Frames shown and dropped, picture/sound offset of the current playback"),
-    # Model (issue #5; bound by widgets.model_controller.ModelController)
+    # Model (issue #5; bound by widgets.model.model_controller.ModelController)
     Spec("retrain", "&Retrain", ("Ctrl+R",),
          "Save, export what changed, train (continuing from the latest run), predict every trailer"),
     Spec("predict_current", "Predict this &trailer", (), "Run the model on the current trailer"),

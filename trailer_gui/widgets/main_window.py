@@ -27,26 +27,26 @@ from ..core.editing import LabelEditor
 from ..core.store import Project, Video
 from ..workers import tasks
 from .actions import DEFAULT_KEYS, Actions, keyboard_map_html
-from .annotators import AnnotatorTools
-from .autosave import Autosaver
-from .genre_bar import GenreBar
-from .live_coding import LiveCoder
-from .labels_controller import LabelsController
-from .model_controller import ModelController
+from .labels.annotators import AnnotatorTools
+from .labels.autosave import Autosaver
+from .timeline.genre_bar import GenreBar
+from .labels.live_coding import LiveCoder
+from .labels.labels_controller import LabelsController
+from .model.model_controller import ModelController
 from .messages import show_error, show_message
-from .playback_controller import PlaybackController
-from .playback_extras import PlaybackExtras
-from .several_writers import SeveralWriters
-from .shots_ui import ShotTools
-from .player import Player
-from .project_controller import APP_TITLE, ProjectController
+from .playback.playback_controller import PlaybackController
+from .playback.playback_extras import PlaybackExtras
+from .project.several_writers import SeveralWriters
+from .labels.shots_ui import ShotTools
+from .playback.player import Player
+from .project.project_controller import APP_TITLE, ProjectController
 from .prefs import Prefs
-from .proxy_controller import ProxyController
-from .recovery import Recovery
-from .relink_ui import Relinker
-from .start_page import BusyPage, StartPage
-from .timeline import Timeline
-from .video_list import TrailerRow, VideoList
+from .playback.proxy_controller import ProxyController
+from .project.recovery import Recovery
+from .project.relink_ui import Relinker
+from .project.start_page import BusyPage, StartPage
+from .timeline.timeline import Timeline
+from .project.video_list import TrailerRow, VideoList
 from .workspace import WorkspaceState
 
 TIMELINE_FIRST_HEIGHT = 330  # px given to the timeline on first run (then the user's split)
@@ -275,7 +275,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_saved_label()
 
     def preferences(self) -> None:
-        from .preferences import PreferencesDialog
+        from .dialogs.preferences import PreferencesDialog
 
         dialog = PreferencesDialog(
             self.prefs, self.project.annotator if self.project else None,
