@@ -80,14 +80,14 @@ def test_facts_across_the_core_model_boundary_agree():
 
 def test_the_facts_of_model_the_app_spells_match_their_home():
     """The window starts without importing model, so services.training spells the run-file
-    names, the precisions and the training defaults; they must be model's own. The training
-    panel shows the service's keys and precisions."""
+    names, the precisions and the training defaults; they must be model's own. The Model
+    dock's settings form shows the service's keys and precisions."""
     import dataclasses
 
     from model import files
     from model.config import PRECISIONS, TrainConfig
     from trailer_gui.services import training
-    from trailer_gui.widgets.model.training_panel import PRECISION_CHOICES, SETTING_KEYS
+    from trailer_gui.widgets.model.settings_form import PRECISION_CHOICES, SETTING_KEYS
 
     assert (training.MODEL_FILE, training.CONFIG_FILE, training.HISTORY_FILE,
             training.METRICS_FILE) == (files.MODEL_FILE, files.CONFIG_FILE, files.HISTORY_FILE,

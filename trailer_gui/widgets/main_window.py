@@ -90,7 +90,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recovery = Recovery(self)  # backups, damaged-project dialog, read-only (#10)
         self.autosaver.sigSaved.connect(self.recovery.labels_saved)
         self.annotator_tools = AnnotatorTools(self)  # switch, compare (ghost strips), agreement
-        self.model_ctl = ModelController(self)  # Model dock, prediction overlay, model jobs (#5)
+        self.model_ctl = ModelController(  # Model dock, prediction overlay, model jobs (#5)
+            self.state, self.actions, self.timeline, self.video_list, self.autosaver, self.statusBar(),
+            self.player.seek, self.current_frame, self.labels.release_held_keys, self.files.export_running, self)
+        self.addDockWidget(Qt.RightDockWidgetArea, self.model_ctl.dock)
+        self.addToolBar(Qt.TopToolBarArea, self.model_ctl.toolbar)
         self.playback = PlaybackExtras(self)  # sound in sync, filmstrip, playback stats (#6)
         self.shot_tools = ShotTools(self)  # cut markers, Snap to shots (#6)
         self.writers = SeveralWriters(self)  # other programs' label changes, other windows (#10)
@@ -131,7 +135,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.player = Player()
         self.player.view.setFocusPolicy(Qt.ClickFocus)  # a click on the picture takes the keys back
         self.player.sigFrameChanged.connect(self.state.set_frame)  # the one place frames move
-        self.player.sigError.connect(self._on_player_error)
+        self.player.sigError.connect(lambda text: show_error(self, "Video error", text))
         self.genre_bar = GenreBar()
         self.timeline = Timeline()
         self.timeline.setMinimumHeight(150)
@@ -264,14 +268,10 @@ class MainWindow(QtWidgets.QMainWindow):
         shown = self.player.shown_frame()
         return shown if shown >= 0 else self.player.frame()
 
-    def _on_player_error(self, text: str) -> None:
-        show_error(self, "Video error", text)
-
     def _on_saved(self, video_id: int) -> None:
         v, ed = self.state.video, self.editor
         if v is not None and ed is not None and v.id == video_id:
-            self.video_list.update_row(TrailerRow.from_labels(v, ed.array))
-            self.model_ctl.refresh_note(video_id)
+            self.video_list.update_row(TrailerRow.from_labels(v, ed.array))  # then the model's note
         self._update_saved_label()
 
     def preferences(self) -> None:

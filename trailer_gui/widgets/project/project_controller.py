@@ -312,12 +312,15 @@ class ProjectController(QtCore.QObject):
                        "\n".join(f"{p}: {reason}" for p, reason in result.refused))
         self.w.refresh()  # Export needs trailers
 
+    def export_running(self) -> bool:
+        return self.export_dialog is not None and self.export_dialog.running()
+
     def export_dataset(self) -> None:
         if self.w.project is None:
             return
         from ..dialogs.export_dialog import ExportDialog
 
-        if self.export_dialog is not None and self.export_dialog.running():
+        if self.export_running():
             self.export_dialog.show()
             self.export_dialog.raise_()
             return
