@@ -201,3 +201,11 @@ def test_the_metrics_title_is_never_cut_off(make_window, demo_project, qtbot):
     assert title.width() <= title.parentWidget().contentsRect().width()
     assert title.height() >= title.heightForWidth(title.width()) > title.fontMetrics().height()
     assert title.toolTip() == title.text()
+
+
+def test_the_settings_tab_names_whose_labels_it_trains_on_after_a_switch(make_window, demo_project):
+    window = make_window(demo_project)
+    source = window.model_ctl.panel.settings.source_label
+    assert source.text().endswith(window.state.annotator)
+    assert window.switch_annotator("bob")
+    assert source.text() == "Trains on the labels of: bob"

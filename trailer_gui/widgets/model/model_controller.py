@@ -98,6 +98,7 @@ class ModelController(QtCore.QObject):
         self.jobs.sigFinished.connect(self.sigJobFinished)
         self.overlay.sigChanged.connect(self.update_actions)
         state.sigRunChanged.connect(self.update_actions)  # after the views (connected first)
+        state.sigAnnotatorChanged.connect(self.refresh_config)  # whose labels it trains on
         # after the overlay's own slot (it drops the old video's prediction first)
         timeline.sigLanesChanged.connect(self._on_lanes_changed)
         autosaver.sigSaved.connect(self.views.refresh_note)
@@ -180,7 +181,7 @@ class ModelController(QtCore.QObject):
         self._show_run(stored if stored in {r.name for r in T.list_runs(p)}
                        else P.latest_predicted_run(p))
 
-    def refresh_config(self) -> None:
+    def refresh_config(self, *_) -> None:
         p = self.project
         if p is None:
             return
