@@ -109,7 +109,7 @@ def rgb_to_qimage(rgb: np.ndarray) -> QtGui.QImage:
 
 
 def _open_reader(path: str):
-    from trailer_gui.core.video import VideoReader
+    from trailer_gui.core.video_reader import VideoReader
 
     return VideoReader(path)
 
@@ -206,7 +206,7 @@ class FrameSource(MailboxWorker):
             # Import the reader (OpenCV, PyAV) here on the GUI thread, once: a first import in
             # the worker holds the import lock while it competes for the GIL, which delays the
             # first frame (and QTest.qWait in PySide6 6.11 never releases the GIL at all).
-            import trailer_gui.core.video  # noqa: F401
+            import trailer_gui.core.video_reader  # noqa: F401
         source = cls(path, reader_factory, acknowledge)
         source._launch(f"FrameSource({path})")
         return source
