@@ -50,7 +50,7 @@ def main() -> int:
     from PySide6 import QtCore, QtWidgets
 
     from trailer_gui.demo.synth import write_trailer
-    from trailer_gui.core.video import probe
+    from trailer_gui.core.video_probe import probe
     from trailer_gui.widgets.playback.audio import AudioTrack, multimedia
     from trailer_gui.widgets.playback.player import Player
 

@@ -77,7 +77,7 @@ def main() -> int:
 
     from PySide6 import QtCore, QtWidgets
 
-    from trailer_gui.core.video import probe
+    from trailer_gui.core.video_probe import probe
     from trailer_gui.widgets.playback.player import Player
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])

@@ -82,7 +82,7 @@ def main() -> int:
     from trailer_gui.core.proxy import proxy_files
     from trailer_gui.core.shots import ShotDetector
     from trailer_gui.core.store import Project
-    from trailer_gui.core.video import probe
+    from trailer_gui.core.video_probe import probe
     from trailer_gui.widgets.playback.player import Player
 
     video_path = Path(args.video)

@@ -30,7 +30,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from trailer_gui.demo import synth  # noqa: E402
-from trailer_gui.core.video import VideoReader, probe  # noqa: E402
+from trailer_gui.core.video_probe import probe  # noqa: E402
+from trailer_gui.core.video_reader import VideoReader  # noqa: E402
 
 
 def make_1080p(path: Path, seconds: float, fps: int = 24, seed: int = 1) -> None:

@@ -27,17 +27,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np  # noqa: E402
 
 from tests.core.shot_scenes import frames_of, mixed_plan, similar_plan, write_plan  # noqa: E402
-from trailer_gui.core import shots, video as video_mod  # noqa: E402
+from trailer_gui.core import shots, video_probe  # noqa: E402
 from trailer_gui.demo import synth  # noqa: E402
 from trailer_gui.core.export import ExportSettings, export_dataset  # noqa: E402
 from trailer_gui.core.shots import ShotDetector, detect_cuts, match_cuts, precision_recall  # noqa: E402
 from trailer_gui.core.store import Project  # noqa: E402
-from trailer_gui.core.video import VideoReader, probe  # noqa: E402
+from trailer_gui.core.video_probe import probe  # noqa: E402
+from trailer_gui.core.video_reader import VideoReader  # noqa: E402
 
 
 def _forget_scans() -> None:
-    video_mod._SCANS.clear()
-    for f in video_mod.scan_cache_dir().glob("*.npz"):
+    video_probe._SCANS.clear()
+    for f in video_probe.scan_cache_dir().glob("*.npz"):
         f.unlink()
 
 

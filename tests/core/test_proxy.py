@@ -14,7 +14,7 @@ from trailer_gui.core.proxy import (
     ProxyReader, make_proxy, proxy_files, proxy_geometry, proxy_state, valid_proxy,
 )
 from trailer_gui.core.store import Project
-from trailer_gui.core.video import VideoReader
+from trailer_gui.core.video_reader import VideoReader
 
 from .videos import pattern, read_index, write_h264
 
@@ -75,7 +75,7 @@ def test_a_changed_video_makes_the_proxy_stale_and_it_is_remade(proj, tmp_path):
     write_h264(src, frames=30, gop=10)
     from dataclasses import replace
 
-    from trailer_gui.core.video import fingerprint
+    from trailer_gui.core.video_probe import fingerprint
 
     changed = replace(video, fingerprint=fingerprint(src))
     state = proxy_state(proj.folder, changed)

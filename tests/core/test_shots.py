@@ -36,7 +36,7 @@ from trailer_gui.core.shots import (
     unpack_cuts,
 )
 from trailer_gui.core.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION, Project
-from trailer_gui.core.video import probe
+from trailer_gui.core.video_probe import probe
 from trailer_gui.demo import synth
 from trailer_gui.demo.synth import Scene
 
@@ -84,7 +84,7 @@ def test_cuts_between_scenes_of_similar_colour(test_videos):
     similar = [v for v in test_videos if v[0].startswith("similar")]
     hist_at_cuts, hist_inside = [], []
     for _kind, path, truth in similar:
-        from trailer_gui.core.video import VideoReader
+        from trailer_gui.core.video_reader import VideoReader
 
         with VideoReader(path) as reader:
             hists = [shots._Features(shots.thumbnail(f), False).hist for f in reader.iter_frames()]

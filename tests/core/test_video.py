@@ -18,7 +18,8 @@ from trailer_gui.core.errors import (
     VideoEmpty,
     VideoMissing,
 )
-from trailer_gui.core.video import VideoInfo, VideoReader, fingerprint, probe
+from trailer_gui.core.video_probe import VideoInfo, fingerprint, probe
+from trailer_gui.core.video_reader import VideoReader
 
 try:
     from tests.core import videos
@@ -361,24 +362,24 @@ def test_timestamps_follow_the_file(clips):
 
 def test_a_scan_is_kept_on_disk_for_the_next_process(tmp_path, monkeypatch):
     """Opening a trailer again in a new process must not decode the whole file again."""
-    import trailer_gui.core.video as video
+    import trailer_gui.core.video_probe as video_probe
     from .conftest import write_mp4v
 
     monkeypatch.setenv("TRAILER_GUI_CACHE", str(tmp_path / "cache"))
     path = write_mp4v(tmp_path / "kept.mp4", frames=20)
-    first = video.probe(path)
-    video._SCANS.clear()  # as in a new process
+    first = video_probe.probe(path)
+    video_probe._SCANS.clear()  # as in a new process
 
     def no_rescan(*a, **k):
         raise AssertionError("decoded the whole file again")
 
-    monkeypatch.setattr(video, "_scan_uncached", no_rescan)
-    assert video.probe(path) == first
-    with video.VideoReader(path) as reader:
+    monkeypatch.setattr(video_probe, "_scan_uncached", no_rescan)
+    assert video_probe.probe(path) == first
+    with VideoReader(path) as reader:
         assert reader.frame_count == 20
     # a changed file is scanned again
     write_mp4v(path, frames=21)
-    video._SCANS.clear()
+    video_probe._SCANS.clear()
     monkeypatch.undo()
     monkeypatch.setenv("TRAILER_GUI_CACHE", str(tmp_path / "cache"))
-    assert video.probe(path).frames == 21
+    assert video_probe.probe(path).frames == 21

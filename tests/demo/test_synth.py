@@ -17,7 +17,8 @@ from trailer_gui.demo.synth import (
     render_frame,
     write_trailer,
 )
-from trailer_gui.core.video import VideoReader, probe
+from trailer_gui.core.video_probe import probe
+from trailer_gui.core.video_reader import VideoReader
 
 SMALL = (36, 64)
 

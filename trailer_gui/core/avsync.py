@@ -1,6 +1,6 @@
 """Picture/sound sync without Qt: a media clock slaved to the audio, and offset statistics.
 
-The player's decoder thread paces frames against a clock (``workers.decoder``); during
+The player's decoder thread paces frames against a clock (``workers.playback``); during
 playback of a trailer with sound that clock is an :class:`AudioClock`, fed by the GUI thread
 with the positions ``QMediaPlayer.position()`` reports (``widgets.playback.audio.AudioTrack``).
 

@@ -399,7 +399,7 @@ def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=N
     (optional) sees each exported frame, e.g. a shot detector; ``proxy``: read the frames
     from that proxy instead of the video (``core.proxy``)."""
     from .proxy import ProxyReader
-    from .video import VideoReader
+    from .video_reader import VideoReader
 
     indices = source_indices(video, stride)
     tmp = temp_name(target)

@@ -23,7 +23,7 @@ but 27 ms p95. All-intra is small *and* its worst seek is one frame's decode. At
 
 Downscaling by a whole factor uses OpenCV's fast ``INTER_AREA`` path (2.2 ms per 1080p
 frame against ~80 ms for an uneven 1080 -> 480 area resize on a loaded machine), so the proxy
-can be made inside the pass that adds a video (``core.video.probe``'s ``frame_hook``)
+can be made inside the pass that adds a video (``core.video_probe.probe``'s ``frame_hook``)
 instead of decoding the source twice: the hook only queues each decoded frame; shrinking,
 conversion and encoding (~4.5 ms of CPU a 1080p frame, against ~11 ms for decoding and shot
 detection) run in a thread of their own, beside the decoding.
@@ -349,7 +349,7 @@ def make_proxy(folder, video, progress=None, frame_hook=None) -> Path | None:
     match the frames the project counted). ``progress(done, total)`` as for ``probe``;
     ``frame_hook`` sees the frames too (e.g. a shot detector of a relinked video)."""
     from .errors import VideoChanged
-    from .video import probe
+    from .video_probe import probe
 
     with ProxyRecorder(folder, video.path) as rec:
         info = probe(video.path, progress=progress, frame_hook=chain_hooks(rec.feed, frame_hook),

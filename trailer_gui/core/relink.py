@@ -37,7 +37,7 @@ class FrameCountMismatch(ProjectError):
 
 def _content(fingerprint: str) -> str:
     """The fingerprint without the file's modification time: equal for a moved or copied
-    file, different for another or re-encoded one (see ``core.video.fingerprint``)."""
+    file, different for another or re-encoded one (see ``core.video_probe.fingerprint``)."""
     parts = fingerprint.split(":")
     return ":".join(parts[:2] + parts[3:]) if len(parts) == 4 else fingerprint
 
@@ -67,7 +67,7 @@ def _video_at(videos: list[Video], path: Path) -> Video | None:
 
 def duplicate_of(project: Project, path: str | Path) -> str | None:
     """Why ``path`` must not be added (it is a video of the project already), or None."""
-    from .video import fingerprint
+    from .video_probe import fingerprint
 
     path = Path(path)
     videos = project.videos()
@@ -110,7 +110,7 @@ def relink_video(project: Project, video_id: int, path: str | Path, force: bool 
     forced, labels are cut or padded with unlabelled frames after a backup."""
     from .safety_backup import backup_before_change
     from .shots import ShotDetector
-    from .video import probe
+    from .video_probe import probe
 
     old = project.video(video_id)
     path = Path(path)

@@ -324,7 +324,7 @@ def detect_cuts(
 ) -> list[int]:
     """Cuts of a video file, decoding it once (``VideoReader.iter_frames``, small frames).
     ``progress(done, total)`` every 64 frames; raising from it stops the pass."""
-    from .video import VideoReader
+    from .video_reader import VideoReader
 
     det = detector or ShotDetector()
     with VideoReader(path) as reader:

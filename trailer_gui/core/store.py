@@ -355,7 +355,7 @@ class Project(LabelStore):
         video's proxy is written in that pass too (``core.proxy``; never fails the add)."""
         from .proxy import ProxyRecorder, chain_hooks
         from .shots import ShotDetector
-        from .video import probe  # OpenCV import only when videos are touched
+        from .video_probe import probe  # OpenCV import only when videos are touched
 
         detector = ShotDetector(bgr=True)
         with ProxyRecorder(self.folder, path) as proxy:  # the proxy, in the same pass (#14)
@@ -399,7 +399,7 @@ class Project(LabelStore):
     def check_video(self, video: Video) -> None:
         """Raise VideoMissing / VideoChanged when the file is gone or was replaced."""
         from .errors import VideoChanged, VideoMissing
-        from .video import fingerprint
+        from .video_probe import fingerprint
 
         if not video.path.is_file():
             raise VideoMissing(video.path)

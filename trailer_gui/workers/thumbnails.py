@@ -38,7 +38,7 @@ from .mailbox import MailboxWorker
 
 def _open_reader(path: str):
     from trailer_gui.core.proxy import PROXY_DIR, ProxyReader
-    from trailer_gui.core.video import VideoReader
+    from trailer_gui.core.video_reader import VideoReader
 
     p = Path(path)
     if p.parent.name == PROXY_DIR and p.with_suffix(".json").is_file():
@@ -99,7 +99,7 @@ class ThumbnailSource(MailboxWorker):
     @classmethod
     def start(cls, reader_factory=None) -> "ThumbnailSource":
         if reader_factory is None:
-            import trailer_gui.core.video  # noqa: F401  (import on the GUI thread, see decoder)
+            import trailer_gui.core.video_reader  # noqa: F401  (import on the GUI thread, see decoder)
         source = cls(reader_factory)
         source._launch("ThumbnailSource", QtCore.QThread.Priority.LowPriority)
         return source

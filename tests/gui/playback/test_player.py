@@ -293,7 +293,7 @@ def test_a_file_that_is_not_a_video_shows_an_error(qtbot, player, tmp_path):
 def test_a_decoding_error_shows_in_place_and_the_player_goes_on(qtbot, player, video):
     """A file cut short or replaced after opening: the reader raises; the player says so."""
     from trailer_gui.core.errors import VideoChanged
-    from trailer_gui.core.video import VideoReader
+    from trailer_gui.core.video_reader import VideoReader
 
     class Failing(VideoReader):
         def frame(self, i):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from trailer_gui.core import video as video_module
+from trailer_gui.core import video_reader
 
 from ..conftest import messages
 
@@ -28,14 +28,14 @@ def leftovers(folder):
 @pytest.fixture
 def slow_decoding(monkeypatch):
     """Each exported frame takes ~8 ms, so there is time to cancel mid-trailer."""
-    original = video_module.VideoReader.iter_frames
+    original = video_reader.VideoReader.iter_frames
 
     def slow(self, *args, **kwargs):
         for frame in original(self, *args, **kwargs):
             time.sleep(0.008)
             yield frame
 
-    monkeypatch.setattr(video_module.VideoReader, "iter_frames", slow)
+    monkeypatch.setattr(video_reader.VideoReader, "iter_frames", slow)
 
 
 def test_export_runs_in_a_worker_with_progress(make_window, demo_project, qtbot):

@@ -12,7 +12,7 @@ import pytest
 from PySide6 import QtCore, QtGui
 
 from tests.gui.conftest import wait_shown
-from trailer_gui.core.video import VideoReader
+from trailer_gui.core.video_reader import VideoReader
 from trailer_gui.widgets.timeline.filmstrip import step_for
 from trailer_gui.workers.thumbnails import ThumbnailSource, runs
 

@@ -1,8 +1,8 @@
 """The player of the annotation window: the frame, letterboxed, and a small transport bar.
 
-Decoding and pacing happen in ``workers.decoder.FrameSource`` (its own thread; see there
-why playback is paced in that thread against a clock rather than by a GUI timer). This
-widget only sends requests (seek, play, pause, speed) and shows what comes back:
+Decoding and pacing happen in ``workers.decoder.FrameSource`` (its own thread; see
+``workers.playback`` why playback is paced in that thread against a clock rather than by a
+GUI timer). This widget only sends requests (seek, play, pause, speed) and shows what comes back:
 
 * every command bumps a generation number (``gen``) when it changes what should be on
   screen (play, pause, seek while playing, open, close); frames of an older generation that
@@ -39,7 +39,8 @@ from typing import Callable
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from trailer_gui.workers.decoder import Clock, FrameSource
+from trailer_gui.workers.decoder import FrameSource
+from trailer_gui.workers.playback import Clock
 
 # Sources whose thread did not end within close_video()'s wait (still opening a long file:
 # the reader's first pass decodes the whole video). Kept referenced so that a QThread is
