@@ -97,7 +97,7 @@ def make_window(qtbot):
         window.show()
         qtbot.waitExposed(window)
         window.activateWindow()
-        qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window, timeout=3000)
+        qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window, timeout=20000)
         if wait_frame and window.state.video is not None:
             wait_shown(qtbot, window)
         windows.append(window)
@@ -112,7 +112,7 @@ def make_window(qtbot):
             box.close()
 
 
-def wait_shown(qtbot, window, frame: int | None = None, timeout: int = 5000) -> None:
+def wait_shown(qtbot, window, frame: int | None = None, timeout: int = 20000) -> None:
     """Wait until the player shows ``frame`` (default: the frame asked for last)."""
     player = window.player
     target = player.frame() if frame is None else frame

@@ -21,7 +21,7 @@ def test_result_and_progress_arrive_in_the_gui_thread(qtbot):
 
     task = Task(work, 5)
     task.sigProgress.connect(lambda d, t, s: seen.append((d, t, s, threading.current_thread())))
-    with qtbot.waitSignal(task.sigFinished, timeout=5000) as blocker:
+    with qtbot.waitSignal(task.sigFinished, timeout=20000) as blocker:
         task.start()
     assert blocker.args == [10]
     assert seen and seen[-1][:3] == (5, 5, "counting")  # the last report is never throttled
@@ -35,7 +35,7 @@ def test_an_error_is_reported_not_lost(qtbot):
         raise ValueError("broken input")
 
     task = Task(work)
-    with qtbot.waitSignal(task.sigErrored, timeout=5000) as blocker:
+    with qtbot.waitSignal(task.sigErrored, timeout=20000) as blocker:
         task.start()
     assert isinstance(blocker.args[0], ValueError)
     assert "broken input" in task.traceback
@@ -58,7 +58,7 @@ def test_cancel_stops_the_work_at_its_next_step(qtbot):
     task.sigFinished.connect(finished.append)
     task.start()
     assert started.wait(5)
-    with qtbot.waitSignals([task.sigCancelled, task.sigDone], timeout=5000, order="strict"):
+    with qtbot.waitSignals([task.sigCancelled, task.sigDone], timeout=20000, order="strict"):
         task.cancel()
     assert not finished
     assert len(steps) < 1000

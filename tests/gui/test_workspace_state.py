@@ -88,8 +88,8 @@ def test_each_controller_binds_its_own_actions(make_window, demo_project, qtbot)
     for name in ("retrain", "toggle_play", "undo", "snap_to_shots", "locate_video"):
         assert not hasattr(window, name), name  # no forwarding methods left on the window
     window.actions.toggle_play.trigger()  # the menu item reaches the player's controller
-    qtbot.waitUntil(lambda: window.player.is_playing(), timeout=3000)
+    qtbot.waitUntil(lambda: window.player.is_playing(), timeout=20000)
     assert window.actions.toggle_play.text() == "&Pause"
     window.actions.toggle_play.trigger()
-    qtbot.waitUntil(lambda: not window.player.is_playing(), timeout=3000)
+    qtbot.waitUntil(lambda: not window.player.is_playing(), timeout=20000)
     assert window.actions.toggle_play.text() == "&Play"

@@ -33,7 +33,7 @@ def menu_action(menu: QtWidgets.QMenu, text: str) -> QtGui.QAction:
 def press(qtbot, window, key):
     target = QtWidgets.QApplication.focusWidget() or window
     qtbot.keyClick(target, key)
-    qtbot.waitUntil(lambda: not window.key_filter.has_pending(), timeout=1000)
+    qtbot.waitUntil(lambda: not window.key_filter.has_pending(), timeout=20000)
 
 
 def new_annotator(qtbot, window, name):
@@ -43,7 +43,7 @@ def new_annotator(qtbot, window, name):
     assert dialog is not None and dialog.isVisible()
     dialog.setTextValue(name)
     dialog.accept()
-    qtbot.waitUntil(lambda: window.state.annotator == name, timeout=2000)
+    qtbot.waitUntil(lambda: window.state.annotator == name, timeout=20000)
     wait_shown(qtbot, window)
 
 
@@ -139,7 +139,7 @@ def test_ghost_strip_shows_the_other_annotators_labels(make_window, demo_project
     lane, frame = next((g, int(np.flatnonzero(truth[:, g])[0])) for g in range(6) if truth[:, g].any())
     assert (strips[lane, frame, 3] > 200) and (strips[lane, ~truth[:, lane], 3] < 200).all()
     # on screen: the strip has the genre's colour at the bottom of the (empty) lane, not above
-    qtbot.waitUntil(lambda: window.timeline.frames_per_column == 1, timeout=2000)
+    qtbot.waitUntil(lambda: window.timeline.frames_per_column == 1, timeout=20000)
     bottom, middle = pixel(window, frame, lane + 0.93), pixel(window, frame, lane + 0.4)
     colour = QtGui.QColor(window.state.genres[lane].color).lighter(135)
     assert abs(bottom.red() - colour.red()) + abs(bottom.green() - colour.green()) + abs(bottom.blue() - colour.blue()) < 40
@@ -154,10 +154,10 @@ def test_ghost_strip_shows_the_other_annotators_labels(make_window, demo_project
     assert tools.ghost.item.isVisible() and np.array_equal(tools.ghost.pooled, truth.T)
     # zoomed out below a frame per pixel the strips pool like the lanes
     window.timeline.resize(60, window.timeline.height())
-    qtbot.waitUntil(lambda: window.timeline.frames_per_column > 1, timeout=2000)
+    qtbot.waitUntil(lambda: window.timeline.frames_per_column > 1, timeout=20000)
     assert tools.ghost.ds == window.timeline.frames_per_column
     window.timeline.resize(900, window.timeline.height())
-    qtbot.waitUntil(lambda: tools.ghost.ds == 1, timeout=2000)
+    qtbot.waitUntil(lambda: tools.ghost.ds == 1, timeout=20000)
     menu_action(compare, "Nobody").trigger()
     assert tools.compare is None and not tools.ghost.item.isVisible()
 
@@ -230,7 +230,7 @@ def test_export_dialog_with_a_majority(make_window, demo_project, qtbot):
     category = np.load(out / "category_0.npy")
     assert np.array_equal(category[:, 0, :, 0].T.astype(bool), expected)
     dialog.reject()
-    qtbot.waitUntil(lambda: window.files.export_dialog is None, timeout=2000)
+    qtbot.waitUntil(lambda: window.files.export_dialog is None, timeout=20000)
     # next time the dialog offers the majority again
     window.actions.export_dataset.trigger()
     assert window.files.export_dialog.source.spec() == "majority:bob,carol"

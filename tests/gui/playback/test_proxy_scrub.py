@@ -137,7 +137,7 @@ def test_a_deleted_proxy_is_made_again_in_the_background_while_the_app_works(
     video = window.project.video(0)
     assert proxy_state(hd_project, video).ok and window.proxies.made == [0]
     assert not window.proxies.busy()
-    qtbot.waitUntil(lambda: not window.proxies.progress_bar.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not window.proxies.progress_bar.isVisible(), timeout=20000)
     assert proxy_files(hd_project, 0)[0].stat().st_size < video.path.stat().st_size
 
 

@@ -59,7 +59,7 @@ def test_a_cli_import_shows_in_the_open_window_within_the_poll_interval(make_win
         capture_output=True, text=True, cwd=REPO, timeout=120,
         env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr
-    qtbot.waitUntil(lambda: np.array_equal(window.editor.array, imported), timeout=5000)
+    qtbot.waitUntil(lambda: np.array_equal(window.editor.array, imported), timeout=20000)
     tl = window.timeline  # the lanes are redrawn
     comedy = QtGui.QColor(window.state.genres[0].color)
     assert tl.frames_per_column == 1
@@ -88,7 +88,7 @@ def test_unsaved_edits_survive_another_programs_write_and_win_their_own_cells(ma
     theirs[0:5, 4] = True
     with Project.open(demo_project) as other:
         other.save_labels(0, theirs, who)
-    qtbot.waitUntil(lambda: ed.array[5:25, 5].all(), timeout=5000)
+    qtbot.waitUntil(lambda: ed.array[5:25, 5].all(), timeout=20000)
     assert ed.array[0:10, 4].all() and window.isWindowModified()
     assert "Labels changed by" in status(window) and "other 5-24" in status(window)
     assert window.autosaver.flush()
@@ -120,7 +120,7 @@ def test_a_locked_database_never_freezes_the_window_and_nothing_is_lost(make_win
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    qtbot.waitUntil(lambda: not window.isWindowModified(), timeout=5000)
+    qtbot.waitUntil(lambda: not window.isWindowModified(), timeout=20000)
     assert not window.autosaver.waiting and window.saved_label.text() == "✓ saved"
     assert stored(demo_project, 0, who)[30:40, 2].all()
 
@@ -143,7 +143,7 @@ def test_a_second_window_is_told_that_another_one_is_open(make_window, demo_proj
     # both still edit, and each sees the other's labels
     second.editor.paint("thriller", 0, 5)
     assert second.autosaver.flush()
-    qtbot.waitUntil(lambda: first.editor.array[0:5, 3].all(), timeout=5000)
+    qtbot.waitUntil(lambda: first.editor.array[0:5, 3].all(), timeout=20000)
     first.close()
     second.writers.beat()
     assert not label.isVisible()
@@ -164,7 +164,7 @@ def test_the_compared_annotators_strip_follows_their_window(make_window, demo_pr
     truth[10:20, 3] = True
     with Project.open(demo_project) as other:
         other.save_labels(0, truth, "ground-truth")
-    qtbot.waitUntil(lambda: np.array_equal(tools.ghost.pooled, truth.T), timeout=5000)
+    qtbot.waitUntil(lambda: np.array_equal(tools.ghost.pooled, truth.T), timeout=20000)
 
 
 def test_model_display_choices_never_wait_on_another_program(make_window, demo_project, qtbot):

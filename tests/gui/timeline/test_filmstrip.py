@@ -154,7 +154,7 @@ def test_the_view_menu_hides_the_strip_and_remembers(make_window, demo_project, 
     assert not strip.is_shown() and not strip.plot.isVisible() and not fresh_settings.show_filmstrip
     # the lanes move up into the room the strip took
     qtbot.waitUntil(lambda: window.timeline.view_box().sceneBoundingRect().top()
-                    < lanes_top - strip.strip_height() + 2, timeout=3000)
+                    < lanes_top - strip.strip_height() + 2, timeout=20000)
     assert strip.slots() == []
     window.close()
     window = make_window(demo_project)
@@ -189,9 +189,9 @@ def test_the_latest_request_wins(qtbot):
     source.sigThumbnail.connect(lambda gen, frame, h, image: got.append((gen, frame)))
     try:
         source.request(1, "a.mp4", list(range(0, 800, 8)), 20)
-        qtbot.waitUntil(lambda: len(got) >= 2, timeout=5000)
+        qtbot.waitUntil(lambda: len(got) >= 2, timeout=20000)
         source.request(2, "a.mp4", [500, 504, 508], 20)
-        qtbot.waitUntil(lambda: [f for g, f in got if g == 2] == [500, 504, 508], timeout=5000)
+        qtbot.waitUntil(lambda: [f for g, f in got if g == 2] == [500, 504, 508], timeout=20000)
         first = [f for g, f in got if g == 1]
         assert len(first) < 20  # the first request was dropped, not finished
     finally:
