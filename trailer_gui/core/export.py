@@ -397,9 +397,9 @@ def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=N
     """Decode, resize and stream frames into a memory-mapped .npy temporary file beside
     ``target``; returns it complete (the caller renames it into place). ``on_frame(rgb)``
     (optional) sees each exported frame, e.g. a shot detector; ``proxy``: read the frames
-    from that proxy instead of the video (``core.proxy``)."""
-    from .proxy import ProxyReader
-    from .video import VideoReader
+    from that proxy instead of the video (``core.proxy``). Decoding and resizing run in
+    threads (``core.frame_pipeline``) while this one writes and feeds ``on_frame``."""
+    from .frame_pipeline import export_frames
 
     indices = source_indices(video, stride)
     tmp = temp_name(target)
@@ -415,14 +415,14 @@ def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=N
             raise
         reserve_space(tmp, target)
         written = 0
-        with (ProxyReader(proxy) if proxy is not None else VideoReader(video.path)) as reader:
-            for k, frame in enumerate(reader.iter_frames(0, video.frames, stride, size=size)):
+        with export_frames(video.path, video.frames, stride, size, proxy=proxy) as frames:
+            for k, frame in enumerate(frames):
                 scene[k] = frame.transpose(2, 0, 1)
                 if on_frame is not None:
                     on_frame(frame)
                 written = k + 1
                 if written % 16 == 0:
-                    step(written)
+                    step(written)  # raises Cancelled: the with block stops the threads
         if written != len(indices):
             raise DatasetError(
                 f"{video.path}: decoded {written} frames, expected {len(indices)}"
