@@ -4,18 +4,18 @@
 ``dataset/category_{id}.npy`` (genres, 1, frames, 1) float32 0/1, genre rows in project order
 ``dataset/manifest.json``     what was exported from what, so training needs only this folder
 
-Frames stream from the decoder into a memory-mapped temporary file that is renamed over the
-target only when complete: peak memory does not grow with trailer length, and a cancelled or
-failed export leaves no half-written file. A trailer whose video, settings and labels did not
+Frames stream from the decoder (decoding, resizing and writing overlap in threads:
+``core.frame_pipeline``) into a temporary file that is renamed over the target only when
+complete: peak memory does not grow with trailer length, and a cancelled or failed export
+leaves no half-written file. A trailer whose video, settings and labels did not
 change since the last export is skipped; when only its labels changed, only its category file
 is rewritten.
 
 Nothing is destroyed before its replacement is complete:
 
-* Each scene file's full size is reserved (``posix_fallocate``) before a frame is written
-  through the memory map. Without it a full disk surfaces as SIGBUS on the first page the
-  file system cannot back, killing the process (the app's window vanishes); with it, it is
-  an ENOSPC error naming the file and the space needed, and the temporary file goes.
+* Each scene file's full size is reserved (``posix_fallocate``) before a frame is written,
+  so a full disk is found before any decoding: an ENOSPC error naming the file and the
+  space needed, and the temporary file goes.
 * Exporting with other settings (size, stride, genres, label source) replaces each trailer's
   files one by one. Until the export completes the manifest keeps describing the previous
   export (the trailers not yet replaced) and lists the finished new ones under ``"pending"``,
@@ -394,48 +394,55 @@ def _proxy_for_export(project: Project, video: Video, settings: ExportSettings) 
 
 def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=None,
                  proxy: Path | None = None) -> Path:
-    """Decode, resize and stream frames into a memory-mapped .npy temporary file beside
-    ``target``; returns it complete (the caller renames it into place). ``on_frame(rgb)``
-    (optional) sees each exported frame, e.g. a shot detector; ``proxy``: read the frames
-    from that proxy instead of the video (``core.proxy``). Decoding and resizing run in
-    threads (``core.frame_pipeline``) while this one writes and feeds ``on_frame``."""
+    """Decode, resize and stream frames into a .npy temporary file beside ``target``, its
+    space reserved first; returns it complete (the caller renames it into place).
+    ``on_frame(rgb)`` (optional) sees each exported frame, e.g. a shot detector; ``proxy``:
+    read the frames from that proxy instead of the video (``core.proxy``). Decoding and
+    resizing run in threads (``core.frame_pipeline``) while this one writes and feeds
+    ``on_frame``. Frames are written in order with ``write`` (not through a memory map, whose
+    pages would stay resident: a long trailer's export would grow the app's memory)."""
     from .frame_pipeline import export_frames
 
     indices = source_indices(video, stride)
+    shape = (len(indices), 3, *size)
+    nbytes = int(np.prod(shape))
     tmp = temp_name(target)
-    scene = None
     try:
         try:
-            scene = np.lib.format.open_memmap(
-                tmp, mode="w+", dtype=np.uint8, shape=(len(indices), 3, *size)
-            )
+            with open(tmp, "wb") as fh:
+                np.lib.format.write_array_header_1_0(
+                    fh, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)),
+                         "fortran_order": False, "shape": shape})
+                offset = fh.tell()
+                fh.truncate(offset + nbytes)
+            reserve_space(tmp, target)
+            written = 0
+            with open(tmp, "r+b", buffering=1 << 20) as fh, \
+                    export_frames(video.path, video.frames, stride, size, proxy=proxy) as frames:
+                fh.seek(offset)
+                for k, frame in enumerate(frames):
+                    fh.write(np.ascontiguousarray(frame.transpose(2, 0, 1)))
+                    if on_frame is not None:
+                        on_frame(frame)
+                    written = k + 1
+                    if written % 16 == 0:
+                        step(written)  # raises Cancelled: the with block stops the threads
+                fh.flush()
+                os.fsync(fh.fileno())
         except OSError as exc:
             if exc.errno in NO_SPACE:
-                raise disk_full_error(target, len(indices) * 3 * size[0] * size[1], exc) from exc
+                raise disk_full_error(target, nbytes, exc) from exc
             raise
-        reserve_space(tmp, target)
-        written = 0
-        with export_frames(video.path, video.frames, stride, size, proxy=proxy) as frames:
-            for k, frame in enumerate(frames):
-                scene[k] = frame.transpose(2, 0, 1)
-                if on_frame is not None:
-                    on_frame(frame)
-                written = k + 1
-                if written % 16 == 0:
-                    step(written)  # raises Cancelled: the with block stops the threads
         if written != len(indices):
             raise DatasetError(
                 f"{video.path}: decoded {written} frames, expected {len(indices)}"
             )
-        scene.flush()
         step(written)
         return tmp
     except BaseException:
         # Cancelled, a decoder error, a full disk: no half-written file stays behind.
         tmp.unlink(missing_ok=True)
         raise
-    finally:
-        del scene  # unmap (the file stays, complete, when returned)
 
 
 def _remove_leftover_temps(out: Path) -> None:
