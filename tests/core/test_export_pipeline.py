@@ -128,7 +128,8 @@ def test_the_cli_reports_a_decoding_error_in_one_line_naming_the_file(
     assert not pipeline_threads()
 
 
-def test_cancelling_stops_the_decoding_thread_and_the_workers(tmp_path):
+@pytest.mark.parametrize("scale_in_decoder", [False, True])
+def test_cancelling_stops_the_decoding_thread_and_the_workers(tmp_path, scale_in_decoder):
     proj = Project.create(tmp_path / "proj")
     proj.add_video(write_mp4v(proj.folder / "videos" / "long.mp4", frames=200, size=(96, 128)))
     running = []
@@ -139,9 +140,10 @@ def test_cancelling_stops_the_decoding_thread_and_the_workers(tmp_path):
             progress.cancel()
 
     progress = Progress(listener)
+    settings = ExportSettings(size=(16, 16), scale_in_decoder=scale_in_decoder)
     with pytest.raises(Cancelled):
-        export_dataset(proj, ExportSettings(size=(16, 16)), progress=progress)
-    assert running and running[0] >= 2, "the export did not run in threads"
+        export_dataset(proj, settings, progress=progress)
+    assert running and running[0] >= 1, "the export did not run in threads"
     assert not pipeline_threads(), "a thread kept running after the cancel"
     out = proj.folder / "dataset"
     assert not list(out.glob("scene_*.npy")) and not list(out.glob(".*"))
@@ -155,3 +157,60 @@ def test_leaving_the_frames_early_stops_the_threads(tmp_path):
                 break
         assert pipeline_threads()
     assert not pipeline_threads()
+
+
+def test_scaling_in_the_decoder_gives_nearly_the_same_frames_and_its_own_export(shots_project):
+    """The opt-in fast path (PyAV + swscale area): same frames, same cuts, pixels a little
+    different; switching between the two re-exports the frames."""
+    proj = shots_project
+    out = proj.folder / "dataset"
+    exact = ExportSettings(size=(48, 64))
+    export_dataset(proj, exact)
+    reference = np.load(out / "scene_0.npy", allow_pickle=False)
+    cuts = proj.cuts(0)
+    proj.set_cuts(0, None)
+    report = export_dataset(proj, ExportSettings(size=(48, 64), scale_in_decoder=True))
+    assert report.written == [0], "the other pixel source did not re-export the frames"
+    scaled = np.load(out / "scene_0.npy", allow_pickle=False)
+    assert scaled.shape == reference.shape and scaled.dtype == np.uint8
+    # hard-edged random colours, shrunk 1.5x: the two area filters differ most here
+    # (a channel swap or an offset would be tens of levels)
+    assert np.abs(scaled.astype(np.int16) - reference).mean() < 10
+    assert proj.cuts(0) == cuts == [30, 60]
+    assert export_dataset(proj, exact).written == [0]
+    assert np.array_equal(np.load(out / "scene_0.npy", allow_pickle=False), reference)
+    assert not pipeline_threads()
+
+
+def test_a_file_the_decoder_cannot_read_is_one_line_naming_it(project_with_videos, monkeypatch,
+                                                              capsys):
+    import av
+
+    def unreadable(*args, **kwargs):
+        raise av.InvalidDataError(1094995529, "Invalid data found when processing input")
+
+    monkeypatch.setattr(av, "open", unreadable)
+    proj = project_with_videos
+    assert main(["export", str(proj.folder), "--size", "8", "--scale-in-decoder"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "a.mp4" in err and "Invalid data" in err, err
+    out = proj.folder / "dataset"
+    assert not list(out.glob("*.npy")) and not list(out.glob(".*"))
+    assert not pipeline_threads()
+
+
+def test_scaling_in_the_decoder_is_within_a_level_or_two_on_a_trailer_like_clip(tmp_path):
+    from trailer_gui.demo import synth
+    from trailer_gui.core.video import VideoReader
+
+    clip = tmp_path / "trailer.mp4"
+    synth.write_trailer(clip, seed=1, seconds=2, size=(144, 256))
+    with VideoReader(clip) as reader:
+        frames = reader.info.frames
+    with export_frames(clip, frames, 1, (64, 64)) as exact:
+        exact = np.stack(list(exact)).astype(np.int16)
+    with export_frames(clip, frames, 1, (64, 64), scale_in_decoder=True) as scaled:
+        scaled = np.stack(list(scaled))
+    difference = np.abs(scaled - exact)
+    assert scaled.shape == exact.shape == (frames, 64, 64, 3)
+    assert difference.mean() < 1.5 and np.percentile(difference, 99) <= 4
