@@ -41,8 +41,9 @@ _POLL_S = 0.05  # how often a blocked stage looks whether it should stop
 
 def default_workers() -> int:
     """Convert workers: resizing costs about as much CPU as decoding, so about half the
-    cores (decoding uses the rest through FFmpeg's own threads); at least 1, at most 4."""
-    return min(4, max(1, (os.cpu_count() or 2) // 2))
+    cores (decoding uses the rest through FFmpeg's own threads); at least 2 (so that
+    both cores of a 2-core machine can shrink while the decoder waits), at most 4."""
+    return min(4, max(2, (os.cpu_count() or 2) // 2))
 
 
 class _Stopped(Exception):
@@ -83,10 +84,23 @@ def export_frames(path: str | os.PathLike, frames: int, stride: int, size: tuple
                 for rgb in decoded:
                     _put(ready, rgb, stop)
     elif scale_in_decoder:
+        import av
+
+        from .errors import VideoError
+
+        pool = ThreadPoolExecutor(workers, thread_name_prefix=f"{THREAD_PREFIX}convert")
+
+        def shrink(index: int, frame) -> np.ndarray:  # swscale: YUV -> RGB + shrink, one pass
+            try:
+                return frame.to_ndarray(width=cols, height=rows, format="rgb24",
+                                        interpolation="AREA")
+            except av.FFmpegError as exc:
+                raise VideoError(path, f"frame {index} cannot be converted: {exc}") from None
+
         def decode() -> None:
-            with closing(_scaled_in_decoder(Path(path), frames, stride, rows, cols)) as decoded:
-                for rgb in decoded:
-                    _put(ready, rgb, stop)
+            with closing(_decoded_by_pyav(Path(path), frames, stride)) as decoded:
+                for index, frame in decoded:
+                    _put(ready, pool.submit(shrink, index, frame), stop)
     else:
         from .video import VideoReader
 
@@ -147,9 +161,8 @@ def export_frames(path: str | os.PathLike, frames: int, stride: int, size: tuple
             reader.close()
 
 
-def _scaled_in_decoder(path: Path, frames: int, stride: int, rows: int,
-                       cols: int) -> Iterator[np.ndarray]:
-    """Frames 0, stride, ... < ``frames`` decoded by PyAV and shrunk by swscale (RGB)."""
+def _decoded_by_pyav(path: Path, frames: int, stride: int) -> Iterator:
+    """(index, ``av.VideoFrame`` not yet converted) of frames 0, stride, ... < ``frames``."""
     import av
 
     from .errors import VideoError
@@ -163,8 +176,7 @@ def _scaled_in_decoder(path: Path, frames: int, stride: int, rows: int,
                 if i >= frames:
                     return
                 if i % stride == 0:  # skipped frames are decoded, never converted
-                    yield frame.to_ndarray(width=cols, height=rows, format="rgb24",
-                                           interpolation="AREA")
+                    yield i, frame
                 i += 1
     except (av.FFmpegError, IndexError, ValueError) as exc:
         raise VideoError(path, f"decoding stopped at frame {i}: {exc}") from None
