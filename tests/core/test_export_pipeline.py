@@ -10,7 +10,7 @@ import pytest
 
 from trailer_gui.cli import main
 from trailer_gui.core import video as video_module
-from trailer_gui.core.errors import Cancelled, VideoError
+from trailer_gui.core.errors import Cancelled, TrailerError, VideoError
 from trailer_gui.core.export import ExportSettings, export_dataset
 from trailer_gui.core.frame_pipeline import THREAD_PREFIX, export_frames
 from trailer_gui.core.progress import Progress
@@ -215,3 +215,18 @@ def test_scaling_in_the_decoder_is_within_a_level_or_two_on_a_trailer_like_clip(
     difference = np.abs(scaled - exact)
     assert scaled.shape == exact.shape == (len(range(0, frames, stride)), 64, 64, 3)
     assert difference.mean() < 1.5 and np.percentile(difference, 99) <= 4
+
+
+@pytest.mark.parametrize("counted", [29, 31])
+def test_scaling_in_the_decoder_refuses_a_video_whose_frames_it_counts_otherwise(
+        project_with_videos, counted):
+    """Labels belong to OpenCV's frame numbers: if PyAV's frames do not line up one for one,
+    the export says so instead of shifting the frames against their labels."""
+    proj = project_with_videos
+    with proj.transaction() as db:  # as if OpenCV had counted another number of frames
+        db.execute("UPDATE videos SET frames = ? WHERE id = 0", (counted,))
+    with pytest.raises(TrailerError, match="a\\.mp4.*without scaling in the decoder"):
+        export_dataset(proj, ExportSettings(size=(8, 8), scale_in_decoder=True), ids=[0])
+    out = proj.folder / "dataset"
+    assert not list(out.glob("scene_*.npy")) and not list(out.glob(".*"))
+    assert not pipeline_threads()

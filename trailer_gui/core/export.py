@@ -451,6 +451,7 @@ def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=N
         if written != len(indices):
             raise DatasetError(
                 f"{video.path}: decoded {written} frames, expected {len(indices)}"
+                + ("; export it without scaling in the decoder" if scale_in_decoder else "")
             )
         step(written)
         return tmp

@@ -173,8 +173,9 @@ def _decoded_by_pyav(path: Path, frames: int, stride: int) -> Iterator:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"  # frame and slice threads: decoding is sequential here
             for frame in container.decode(stream):
-                if i >= frames:
-                    return
+                if i >= frames:  # frame i would be labelled as OpenCV's i: refuse, never shift
+                    raise VideoError(path, f"PyAV decodes more frames than the {frames} OpenCV "
+                                           "counted; export it without scaling in the decoder")
                 if i % stride == 0:  # skipped frames are decoded, never converted
                     yield i, frame
                 i += 1
