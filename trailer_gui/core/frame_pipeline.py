@@ -10,11 +10,13 @@ together). ``export_frames`` runs them side by side:
     the caller:        takes each small RGB frame in order (writes it, feeds the shot detector)
 
 The calls and their order per frame are exactly those of ``VideoReader.iter_frames(size=)``,
-so the pixels are identical, bit for bit. That resize is the limit on few cores; with
-``scale_in_decoder`` PyAV decodes instead (FFmpeg's own threads) and swscale shrinks each
-frame while converting it (area averaging): no full-size BGR frame is ever made, about half
-the CPU per frame, pixels a little different (mean |difference| about 1 of 255). Memory is flat: ``slots`` full-size buffers are
-recycled and at most ``depth`` frames wait between the stages, whatever the video's length.
+so the pixels are identical, bit for bit. Memory is flat: ``workers + 2`` full-size buffers
+are recycled and at most ``depth`` frames wait between the stages, whatever the length.
+
+That resize is the limit on few cores. With ``scale_in_decoder`` PyAV decodes instead (with
+FFmpeg's own threads) and the convert workers let swscale shrink each frame while converting
+it (area averaging): no full-size BGR frame is ever made, less than half the CPU per frame,
+pixels a little different (mean |difference| about 1 of 255).
 
 Leaving the ``with`` block early (the caller was cancelled, a write failed) stops the
 decoding thread and the workers before it returns; an error in the decoding thread (the
