@@ -393,6 +393,26 @@ def test_check_reports_each_problem_in_one_line(labelled, capsys):
         "export-missing", "export-stale", "run", "video-missing"]
 
 
+def test_check_accepts_an_export_decoded_another_way(labelled, capsys):
+    """Frames shrunk while decoding (or read from a proxy) are a current export, not a stale
+    one: the export and the check take the scene key from one home."""
+    from trailer_gui.core.export import ExportSettings, export_dataset
+
+    folder, _ = labelled
+    with Project.open(folder) as proj:
+        export_dataset(proj, ExportSettings((8, 8), scale_in_decoder=True))
+    assert main(["check", str(folder)]) == 0
+    assert capsys.readouterr().out == ""
+    from trailer_gui.core.export_manifest import read_manifest, scene_is_current
+
+    entry = read_manifest(folder / "dataset")["trailers"][0]
+    with Project.open(folder) as proj:
+        video = proj.video(0)
+    assert scene_is_current(video, (8, 8), 1, entry["scene_key"])
+    assert not scene_is_current(video, (8, 8), 2, entry["scene_key"])  # another stride
+    assert not scene_is_current(video, (16, 16), 1, entry["scene_key"])  # another size
+
+
 def test_check_a_damaged_store_names_the_backup_and_changes_nothing(labelled, capsys):
     folder, _ = labelled
     damage(folder / DB_NAME)

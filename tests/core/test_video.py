@@ -289,6 +289,31 @@ def test_iter_frames_resizes_with_inter_area(clips):
             assert np.array_equal(g, cv2.cvtColor(ref, cv2.COLOR_BGR2RGB))
 
 
+@pytest.mark.parametrize("kind", ["h264", "vfr"])
+def test_iter_decoded_fills_the_lent_buffers_with_the_decoded_bgr_frames(clips, kind):
+    """What the export's decoding thread reads: BGR frames as decoded, each retrieved into a
+    buffer the caller lends (recycled: a long decode allocates nothing per frame)."""
+    clip = clips[kind]
+    bgr = videos.decode_all_bgr(clip.path)
+    with VideoReader(clip.path) as r:
+        shape = (r.info.height, r.info.width, 3)
+        buffers = [np.empty(shape, np.uint8) for _ in range(2)]
+        lent = []
+
+        def lend():
+            lent.append(buffers[len(lent) % 2])
+            return lent[-1]
+
+        for k, frame in enumerate(r.iter_decoded(4, 40, 3, buffer=lend)):
+            assert frame is lent[-1] or np.shares_memory(frame, lent[-1])
+            assert np.array_equal(frame, bgr[4 + 3 * k])
+        assert len(lent) == len(range(4, 40, 3))
+        fresh = list(r.iter_decoded(0, 3))
+        assert all(np.array_equal(f, bgr[i]) for i, f in enumerate(fresh))
+        with pytest.raises(ValueError):
+            list(r.iter_decoded(step=0))
+
+
 def test_iter_frames_leaves_random_access_alone(clips):
     clip = clips["h264"]
     with VideoReader(clip.path) as r:

@@ -84,7 +84,8 @@ def cmd_export(args):
     size = parse_size(args.size) if args.size else stored.size
     stride = args.stride if args.stride is not None else stored.stride
     settings = ExportSettings(size, stride, label_spec(args, project),
-                              from_proxy=getattr(args, "from_proxy", False))
+                              from_proxy=getattr(args, "from_proxy", False),
+                              scale_in_decoder=args.scale_in_decoder)
     report = export_dataset(project, settings, ids=args.ids, progress=progress_bar(), warn=warn,
                             out=args.out)
     print(report.summary())
@@ -146,6 +147,10 @@ def add_commands(sub) -> None:
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="write the dataset there instead of PROJECT/dataset (e.g. from a "
                         "read-only project)")
+    p.add_argument("--scale-in-decoder", action="store_true",
+                   help="let the decoder shrink each frame while converting it (PyAV) instead "
+                        "of OpenCV's full-size decode + INTER_AREA: about twice as fast at "
+                        "1080p; pixels differ slightly (mean about 1 level of 255)")
     add_label_source_options(p)  # --annotator NAME | --union A B... | --majority A B...
     p.set_defaults(func=cmd_export)
 

@@ -4,18 +4,18 @@
 ``dataset/category_{id}.npy`` (genres, 1, frames, 1) float32 0/1, genre rows in project order
 ``dataset/manifest.json``     what was exported from what, so training needs only this folder
 
-Frames stream from the decoder into a memory-mapped temporary file that is renamed over the
-target only when complete: peak memory does not grow with trailer length, and a cancelled or
-failed export leaves no half-written file. A trailer whose video, settings and labels did not
+Frames stream from the decoder (decoding, resizing and writing overlap in threads:
+``core.frame_pipeline``) into a temporary file that is renamed over the target only when
+complete: peak memory does not grow with trailer length, and a cancelled or failed export
+leaves no half-written file. A trailer whose video, settings and labels did not
 change since the last export is skipped; when only its labels changed, only its category file
 is rewritten.
 
 Nothing is destroyed before its replacement is complete:
 
-* Each scene file's full size is reserved (``posix_fallocate``) before a frame is written
-  through the memory map. Without it a full disk surfaces as SIGBUS on the first page the
-  file system cannot back, killing the process (the app's window vanishes); with it, it is
-  an ENOSPC error naming the file and the space needed, and the temporary file goes.
+* Each scene file's full size is reserved (``posix_fallocate``) before a frame is written,
+  so a full disk is found before any decoding: an ENOSPC error naming the file and the
+  space needed, and the temporary file goes.
 * Exporting with other settings (size, stride, genres, label source) replaces each trailer's
   files one by one. Until the export completes the manifest keeps describing the previous
   export (the trailers not yet replaced) and lists the finished new ones under ``"pending"``,
@@ -29,7 +29,6 @@ Nothing is destroyed before its replacement is complete:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -40,15 +39,14 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .errors import Cancelled, DatasetError, TrailerError, VideoError
+from .export_manifest import (MANIFEST, Manifest, entries_of, labels_key, read_manifest, scene_key_of,
+                              spec_of)
 from .label_sources import canonical_spec, resolve_labels
 from .progress import Progress
 from .shots import detector_for_export, store_export_cuts
 from .safe_files import (NO_SPACE, disk_full_error, reserve_space, save_npy_temp, temp_name,
                          write_bytes_or_explain)
 from .store import Project, Video
-
-MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
 
 
 def parse_size(text: str | int | Sequence[int]) -> tuple[int, int]:
@@ -83,6 +81,10 @@ class ExportSettings:
     # Decode the video's proxy instead of the source where it is usable and at least as large
     # as ``size`` (issue #14: much faster; the pixels differ a little, see README).
     from_proxy: bool = False
+    # Shrink each frame in the decoder while converting it (PyAV/swscale, area averaging)
+    # instead of OpenCV's full-size BGR frame + INTER_AREA (issue #13: about twice as fast
+    # at 1080p, the only way to export at decoding speed on 2 cores; pixels differ a little).
+    scale_in_decoder: bool = False
 
     def __post_init__(self):
         if self.stride < 1:
@@ -115,19 +117,6 @@ def dataset_dir(project: Project) -> Path:
     return project.folder / "dataset"
 
 
-def read_manifest(folder: Path) -> dict | None:
-    path = Path(folder) / MANIFEST
-    if not path.is_file():
-        return None
-    try:
-        manifest = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DatasetError(f"{path}: unreadable ({exc})") from exc
-    if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
-        raise DatasetError(f"{path}: not a version-{MANIFEST_VERSION} manifest")
-    return manifest
-
-
 def last_export_settings(project: Project) -> ExportSettings | None:
     """The size and stride of the project's last export, if there was one."""
     try:
@@ -139,14 +128,6 @@ def last_export_settings(project: Project) -> ExportSettings | None:
     return ExportSettings(tuple(manifest["size"]), int(manifest["stride"]), manifest.get("annotator"))
 
 
-def _digest(*parts) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(p if isinstance(p, bytes) else json.dumps(p, sort_keys=True).encode())
-        h.update(b"\0")
-    return h.hexdigest()[:24]
-
-
 def source_indices(video: Video, stride: int) -> range:
     return range(0, video.frames, stride)
 
@@ -155,17 +136,6 @@ def category_array(labels: np.ndarray, stride: int) -> np.ndarray:
     """(frames, genres) bool -> the seed's (genres, 1, sampled frames, 1) float32."""
     sampled = labels[::stride].astype(np.float32)
     return np.ascontiguousarray(sampled.T[:, None, :, None])
-
-
-def _spec(manifest: dict) -> dict | None:
-    """What makes two exports interchangeable: frame size, stride, genres, label source."""
-    if not manifest or "size" not in manifest:
-        return None
-    return {k: manifest.get(k) for k in ("size", "stride", "genres", "annotator")}
-
-
-def _entries(manifest: dict | None) -> dict[int, dict]:
-    return {int(t["id"]): t for t in (manifest or {}).get("trailers", [])}
 
 
 def _unavailable(project: Project, video: Video) -> VideoError | None:
@@ -215,23 +185,23 @@ def export_dataset(
     in_project = {v.id for v in all_videos}
     # `done`: this spec's trailers (what the manifest lists when the export completes).
     # `previous`: another spec's trailers, listed until their files are replaced.
-    manifest = _Manifest(out, spec, in_project)
-    if _spec(old) == spec:
-        manifest.done = _entries(old)
+    manifest = Manifest(out, spec, in_project)
+    if spec_of(old) == spec:
+        manifest.done = entries_of(old)
     else:
-        manifest.previous_spec, manifest.previous = _spec(old), _entries(old)
+        manifest.previous_spec, manifest.previous = spec_of(old), entries_of(old)
         pending = old.get("pending") or {}
-        if _spec(pending) == spec:  # an earlier export at these settings that did not finish
-            manifest.done = _entries(pending)
+        if spec_of(pending) == spec:  # an earlier export at these settings that did not finish
+            manifest.done = entries_of(pending)
     report = ExportReport(out)
 
     # Decide what each video needs before decoding anything, so progress has a true total.
     plan = []
     for video in videos:
         labels = resolve_labels(project, video.id, annotator)
-        scene_key = _digest(video.fingerprint, [rows, cols], settings.stride,
-                            *(["proxy"] if _proxy_for_export(project, video, settings) else []))
-        label_key = _digest(genres, settings.stride, labels.tobytes(), list(labels.shape), annotator)
+        scene_key = scene_key_of(video, [rows, cols], settings.stride,
+                                  _pixel_source(project, video, settings))
+        label_key = labels_key(genres, settings.stride, labels, annotator)
         prev = manifest.done.get(video.id) or manifest.previous.get(video.id) or {}
         scene_ok = prev.get("scene_key") == scene_key and (out / f"scene_{video.id}.npy").is_file()
         label_ok = (prev.get("label_key") == label_key and video.id in manifest.done
@@ -276,7 +246,8 @@ def export_dataset(
                 target = out / f"scene_{video.id}.npy"
                 temps.append((_write_scene(video, target, (rows, cols), settings.stride, step,
                                            shots.feed if shots else None,
-                                           proxy=_proxy_for_export(project, video, settings)),
+                                           proxy=_proxy_for_export(project, video, settings),
+                                           scale_in_decoder=settings.scale_in_decoder),
                               target))
                 store_export_cuts(project, video, shots)
                 done += len(source_indices(video, settings.stride))
@@ -301,41 +272,6 @@ def export_dataset(
     progress.update(total, total, "Exported")
     report.seconds = time.monotonic() - started
     return report
-
-
-class _Manifest:
-    """The manifest being written during an export (see the module doc)."""
-
-    def __init__(self, out: Path, spec: dict, in_project: set[int]):
-        self.out, self.spec, self.in_project = out, spec, in_project
-        self.done: dict[int, dict] = {}
-        self.previous_spec: dict | None = None
-        self.previous: dict[int, dict] = {}
-
-    def forget(self, video_id: int, scene_changes: bool) -> bool:
-        """Drop a trailer whose files are about to be replaced from the listings they would
-        no longer match; True if the manifest on disk must follow."""
-        changed = self.previous.pop(video_id, None) is not None
-        if scene_changes:  # its frame count may change: unlist it until the new files are in
-            changed = self.done.pop(video_id, None) is not None or changed
-        return changed
-
-    def _listed(self, entries: dict[int, dict]) -> list[dict]:
-        return [entries[k] for k in sorted(entries)
-                if k in self.in_project
-                and (self.out / f"scene_{k}.npy").is_file()
-                and (self.out / f"category_{k}.npy").is_file()]
-
-    def write(self) -> None:
-        created = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        if self.previous_spec and self._listed(self.previous):
-            doc = {"version": MANIFEST_VERSION, **self.previous_spec, "created": created,
-                   "trailers": self._listed(self.previous),
-                   "pending": {**self.spec, "trailers": self._listed(self.done)}}
-        else:
-            doc = {"version": MANIFEST_VERSION, **self.spec, "created": created,
-                   "trailers": self._listed(self.done)}
-        write_bytes_or_explain(self.out / MANIFEST, json.dumps(doc, indent=1).encode())
 
 
 def forget_exported(project: Project, video_id: int) -> None:
@@ -392,50 +328,68 @@ def _proxy_for_export(project: Project, video: Video, settings: ExportSettings) 
     return path if path is not None and rows <= height and cols <= width else None
 
 
+def _pixel_source(project: Project, video: Video, settings: ExportSettings) -> list[str]:
+    """What the frames are decoded from, when not OpenCV's decode of the source (part of the
+    scene key: switching it re-exports the frames)."""
+    if _proxy_for_export(project, video, settings):
+        return ["proxy"]
+    return ["scaled-in-decoder"] if settings.scale_in_decoder else []
+
+
 def _write_scene(video: Video, target: Path, size, stride: int, step, on_frame=None,
-                 proxy: Path | None = None) -> Path:
-    """Decode, resize and stream frames into a memory-mapped .npy temporary file beside
-    ``target``; returns it complete (the caller renames it into place). ``on_frame(rgb)``
-    (optional) sees each exported frame, e.g. a shot detector; ``proxy``: read the frames
-    from that proxy instead of the video (``core.proxy``)."""
-    from .proxy import ProxyReader
-    from .video_reader import VideoReader
+                 proxy: Path | None = None, scale_in_decoder: bool = False) -> Path:
+    """Decode, resize and stream frames into a .npy temporary file beside ``target``, its
+    space reserved first; returns it complete (the caller renames it into place).
+    ``on_frame(rgb)`` (optional) sees each exported frame, e.g. a shot detector; ``proxy``:
+    read the frames from that proxy instead of the video (``core.proxy``);
+    ``scale_in_decoder``: see ``ExportSettings``. Decoding and
+    resizing run in threads (``core.frame_pipeline``) while this one writes and feeds
+    ``on_frame``. Frames are written in order with ``write`` (not through a memory map, whose
+    pages would stay resident: a long trailer's export would grow the app's memory)."""
+    from .frame_pipeline import export_frames
 
     indices = source_indices(video, stride)
+    shape = (len(indices), 3, *size)
+    nbytes = int(np.prod(shape))
     tmp = temp_name(target)
-    scene = None
     try:
         try:
-            scene = np.lib.format.open_memmap(
-                tmp, mode="w+", dtype=np.uint8, shape=(len(indices), 3, *size)
-            )
+            with open(tmp, "wb") as fh:
+                np.lib.format.write_array_header_1_0(
+                    fh, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)),
+                         "fortran_order": False, "shape": shape})
+                offset = fh.tell()
+                fh.truncate(offset + nbytes)
+            reserve_space(tmp, target)
+            written = 0
+            with open(tmp, "r+b", buffering=1 << 20) as fh, \
+                    export_frames(video.path, video.frames, stride, size, proxy=proxy,
+                                  scale_in_decoder=scale_in_decoder) as frames:
+                fh.seek(offset)
+                for k, frame in enumerate(frames):
+                    fh.write(np.ascontiguousarray(frame.transpose(2, 0, 1)))
+                    if on_frame is not None:
+                        on_frame(frame)
+                    written = k + 1
+                    if written % 16 == 0:
+                        step(written)  # raises Cancelled: the with block stops the threads
+                fh.flush()
+                os.fsync(fh.fileno())
         except OSError as exc:
             if exc.errno in NO_SPACE:
-                raise disk_full_error(target, len(indices) * 3 * size[0] * size[1], exc) from exc
+                raise disk_full_error(target, nbytes, exc) from exc
             raise
-        reserve_space(tmp, target)
-        written = 0
-        with (ProxyReader(proxy) if proxy is not None else VideoReader(video.path)) as reader:
-            for k, frame in enumerate(reader.iter_frames(0, video.frames, stride, size=size)):
-                scene[k] = frame.transpose(2, 0, 1)
-                if on_frame is not None:
-                    on_frame(frame)
-                written = k + 1
-                if written % 16 == 0:
-                    step(written)
         if written != len(indices):
             raise DatasetError(
                 f"{video.path}: decoded {written} frames, expected {len(indices)}"
+                + ("; export it without scaling in the decoder" if scale_in_decoder else "")
             )
-        scene.flush()
         step(written)
         return tmp
     except BaseException:
         # Cancelled, a decoder error, a full disk: no half-written file stays behind.
         tmp.unlink(missing_ok=True)
         raise
-    finally:
-        del scene  # unmap (the file stays, complete, when returned)
 
 
 def _remove_leftover_temps(out: Path) -> None:

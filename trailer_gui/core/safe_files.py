@@ -1,10 +1,9 @@
 """Files written so that a full disk is a message, never a crash or a torn file.
 
-Writing through a memory map into a sparse file is how a full disk becomes SIGBUS ("Bus
-error": the process, or the app's window, simply vanishes): the kernel finds no block for a
-page only when the page is touched. :func:`reserve_space` allocates the whole file first
-(``posix_fallocate``), so the failure is an ENOSPC ``OSError`` at a point where it can be
-reported and the temporary file removed. The messages name the file and the space needed.
+:func:`reserve_space` allocates a whole file first (``posix_fallocate``), so a full disk is
+an ENOSPC ``OSError`` before any work is spent on the file, reported and the temporary
+file removed. (Writing through a memory map into a sparse file would be worse: a full disk
+becomes SIGBUS, "Bus error", and the process, or the app's window, simply vanishes.) The messages name the file and the space needed.
 """
 
 from __future__ import annotations
@@ -62,8 +61,8 @@ def save_npy_temp(target: Path, array: np.ndarray) -> Path:
 
 
 def reserve_space(path: Path, target: Path) -> None:
-    """Allocate every byte of the file now, so writing through its memory map can never
-    meet a full disk (which would be SIGBUS, not an exception)."""
+    """Allocate every byte of the file now, so writing it can never meet a full disk
+    half-way (through a memory map that would be SIGBUS, not an exception)."""
     if not hasattr(os, "posix_fallocate"):  # not on macOS/Windows: no reservation there
         return
     size = path.stat().st_size

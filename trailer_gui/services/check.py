@@ -81,7 +81,8 @@ def _check_exports(project) -> list[Problem]:
     """Manifest entries whose files are missing, whose video is gone or changed, or whose
     labels changed since they were exported (training would learn old labels)."""
     from ..core.errors import DatasetError
-    from ..core.export import MANIFEST, _digest, dataset_dir, read_manifest
+    from ..core.export import dataset_dir
+    from ..core.export_manifest import MANIFEST, labels_key, read_manifest, scene_is_current
     from ..core.label_sources import resolve_labels
 
     out_dir = dataset_dir(project)
@@ -121,7 +122,7 @@ def _check_exports(project) -> list[Problem]:
             continue
         if missing:
             continue
-        if entry.get("scene_key") != _digest(video.fingerprint, size, stride):
+        if not scene_is_current(video, size, stride, entry.get("scene_key")):
             out.append(Problem("export-stale", str(scene),
                                f"{scene}: video {vid} changed since it was exported; {remedy}"))
         try:
@@ -129,8 +130,7 @@ def _check_exports(project) -> list[Problem]:
         except TrailerError as exc:
             out.append(Problem("export-stale", str(category), f"{category}: {exc}"))
             continue
-        if entry.get("label_key") != _digest(genres, stride, labels.tobytes(),
-                                             list(labels.shape), spec):
+        if entry.get("label_key") != labels_key(genres, stride, labels, spec):
             out.append(Problem("export-stale", str(category),
                                f"{category}: labels of video {vid} changed since they were "
                                f"exported; {remedy}"))

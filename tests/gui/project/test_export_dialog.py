@@ -27,15 +27,16 @@ def leftovers(folder):
 
 @pytest.fixture
 def slow_decoding(monkeypatch):
-    """Each exported frame takes ~8 ms, so there is time to cancel mid-trailer."""
-    original = video_reader.VideoReader.iter_frames
+    """Each exported frame takes ~8 ms to decode, so there is time to cancel mid-trailer
+    (the export's decoding thread reads ``iter_decoded``)."""
+    original = video_reader.VideoReader.iter_decoded
 
     def slow(self, *args, **kwargs):
         for frame in original(self, *args, **kwargs):
             time.sleep(0.008)
             yield frame
 
-    monkeypatch.setattr(video_reader.VideoReader, "iter_frames", slow)
+    monkeypatch.setattr(video_reader.VideoReader, "iter_decoded", slow)
 
 
 def test_export_runs_in_a_worker_with_progress(make_window, demo_project, qtbot):
@@ -67,6 +68,23 @@ def test_export_runs_in_a_worker_with_progress(make_window, demo_project, qtbot)
     dialog = open_export(window)
     assert (dialog.rows.value(), dialog.cols.value(), dialog.stride.value()) == (32, 48, 2)
     dialog.reject()
+
+
+def test_shrinking_while_decoding_is_offered_and_exports(make_window, demo_project, qtbot):
+    window = make_window(demo_project)
+    dialog = open_export(window)
+    assert not dialog.scale_in_decoder.isChecked() and not dialog.settings().scale_in_decoder
+    dialog.scale_in_decoder.setChecked(True)
+    dialog.trailers.item(1).setCheckState(QtCore.Qt.Unchecked)
+    dialog.trailers.item(2).setCheckState(QtCore.Qt.Unchecked)
+    task = dialog.start()
+    assert not dialog.scale_in_decoder.isEnabled()  # not changed under a running export
+    with qtbot.waitSignal(task.sigDone, timeout=20_000):
+        pass
+    assert dialog.report is not None and dialog.report.written == [0]
+    scene = np.load(demo_project / "dataset" / "scene_0.npy", allow_pickle=False)
+    assert scene.shape[1:] == (3, 64, 64) and scene.dtype == np.uint8 and scene.any()
+    qtbot.waitUntil(lambda: dialog.scale_in_decoder.isEnabled(), timeout=5_000)
 
 
 def test_export_saves_pending_labels_first(make_window, demo_project, qtbot):
