@@ -12,7 +12,7 @@ from typing import Callable
 
 from PySide6 import QtCore
 
-from .player import SPEEDS
+from .transport_bar import SPEEDS
 
 Report = Callable[[str, int], None]
 
