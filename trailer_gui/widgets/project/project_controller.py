@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt
 
 from ...core.errors import DamagedProject, TrailerError, VideoChanged, VideoMissing
+from ...core.project_layout import VIDEOS_DIR
 from ...core.relink import availability
 from ...core.store import Project, Video, is_project
 from ...services.project_jobs import AddResult, add_videos, make_demo_atomically
@@ -263,7 +264,7 @@ class ProjectController(QtCore.QObject):
             return
         exts = " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES))
         files, _ = QtWidgets.QFileDialog.getOpenFileNames(
-            self.w, "Add videos", str(self.w.project.folder / "videos"), f"Videos ({exts});;All files (*)")
+            self.w, "Add videos", str(self.w.project.folder / VIDEOS_DIR), f"Videos ({exts});;All files (*)")
         if files:
             self.add_video_files(files)
 
