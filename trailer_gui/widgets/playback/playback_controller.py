@@ -12,9 +12,8 @@ from typing import Callable
 
 from PySide6 import QtCore
 
+from ..messages import Report
 from .transport_bar import SPEEDS
-
-Report = Callable[[str, int], None]
 
 
 class PlaybackController(QtCore.QObject):
