@@ -73,7 +73,7 @@ def main() -> int:
     ap.add_argument("--only-export", action="store_true", help="skip the player part")
     args = ap.parse_args()
 
-    from PySide6 import QtCore, QtWidgets
+    from PySide6 import QtWidgets
 
     from trailer_gui.core.proxy import proxy_files
     from trailer_gui.core.shots import ShotDetector
