@@ -25,8 +25,10 @@ VIDEOS_DIR = "videos"
 PROXY_DIR = "proxies"
 BACKUP_DIR = "backups"
 
-# predictions/[<run>/]pred_<video id>.npy and .json (and the decoded labels beside them)
+# predictions/[<run>/]pred_<video id>.npy and .json, and labels_<video id>.npy beside them
+# (the run's decoded segments)
 PREDICTION_PREFIX = "pred_"
+DECODED_LABELS_PREFIX = "labels_"
 
 SUBFOLDERS = (DATASET_DIR, MODELS_DIR, PREDICTIONS_DIR, VIDEOS_DIR)  # made with the project
 
@@ -35,3 +37,9 @@ def prediction_file(video_id: int, suffix: str = ".npy") -> str:
     """The name of a trailer's prediction file (``suffix`` ".npy": probabilities, ".json":
     what made them)."""
     return f"{PREDICTION_PREFIX}{video_id}{suffix}"
+
+
+def prediction_files(video_id: int) -> tuple[str, ...]:
+    """Every file a trailer's prediction is made of, in one predictions folder."""
+    return (prediction_file(video_id), prediction_file(video_id, ".json"),
+            f"{DECODED_LABELS_PREFIX}{video_id}.npy")

@@ -37,7 +37,8 @@ from ..core.prediction_maths import (  # noqa: F401 (re-exported, see the docstr
     next_disagreement, previous_disagreement, segment_starts, thresholded, trailer_note,
     uncertain_places, unsure_place_count,
 )
-from ..core.project_layout import PREDICTION_PREFIX, PREDICTIONS_DIR, prediction_file
+from ..core.project_layout import (DECODED_LABELS_PREFIX, PREDICTION_PREFIX, PREDICTIONS_DIR,
+                                   prediction_file)
 from ..core.store import Project
 
 STAGING_PREFIX = ".staging-"
@@ -71,7 +72,7 @@ class Prediction:
 
 def labels_path(npy: Path) -> Path:
     """The decoded labels beside a ``pred_{id}.npy``."""
-    return npy.with_name("labels_" + npy.name.split("_", 1)[1])
+    return npy.with_name(DECODED_LABELS_PREFIX + npy.name.split("_", 1)[1])
 
 
 def _read(npy: Path, frames: int, genres: int) -> tuple[np.ndarray, dict, np.ndarray | None] | None:
