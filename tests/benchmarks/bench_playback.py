@@ -28,6 +28,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
+from _common import pct, wait_for_player  # noqa: E402
 
 
 def make_clip(path: Path, seconds: float, fps: int, size=(1080, 1920)) -> int:
@@ -58,14 +59,6 @@ def make_clip(path: Path, seconds: float, fps: int, size=(1080, 1920)) -> int:
     return n
 
 
-def pct(values, q):
-    if not values:
-        return float("nan")
-    v = sorted(values)
-    k = min(len(v) - 1, max(0, int(round(q / 100 * (len(v) - 1)))))
-    return v[k]
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=12.0)
@@ -88,29 +81,7 @@ def main() -> int:
         loop.exec()
 
     def wait_for(pred, timeout_ms: int = 10000) -> bool:
-        """Run the event loop until ``pred()`` holds, checked whenever the player shows a
-        frame or stops playing (no busy polling: it would steal the GIL from the decoder)."""
-        if pred():
-            return True
-        loop = QtCore.QEventLoop()
-
-        def check(*_):
-            if pred():
-                loop.quit()
-
-        timer = QtCore.QTimer()
-        timer.setSingleShot(True)
-        timer.timeout.connect(loop.quit)
-        timer.start(int(timeout_ms))
-        player.sigFrameChanged.connect(check)
-        player.sigPlayingChanged.connect(check)
-        try:
-            loop.exec()
-        finally:
-            player.sigFrameChanged.disconnect(check)
-            player.sigPlayingChanged.disconnect(check)
-            timer.stop()
-        return pred()
+        return wait_for_player(player, pred, timeout_ms)
 
     tmp = tempfile.TemporaryDirectory()
     clip = Path("bench_1080p.mp4") if args.keep else Path(tmp.name) / "bench_1080p.mp4"

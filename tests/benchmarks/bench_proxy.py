@@ -30,6 +30,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
+from _common import pct, wait_for_player  # noqa: E402
 
 
 def make_trailer(path: Path, seconds: float, fps: int = 24, rows=1080, cols=1920) -> None:
@@ -56,11 +57,6 @@ def make_trailer(path: Path, seconds: float, fps: int = 24, rows=1080, cols=1920
         out.mux(s.encode())
 
 
-def pct(values, q):
-    v = sorted(values)
-    return v[min(len(v) - 1, max(0, int(round(q / 100 * (len(v) - 1)))))] if v else float("nan")
-
-
 def ms(values) -> str:
     if not values:
         return "n/a"
@@ -77,7 +73,7 @@ def main() -> int:
     ap.add_argument("--only-export", action="store_true", help="skip the player part")
     args = ap.parse_args()
 
-    from PySide6 import QtCore, QtWidgets
+    from PySide6 import QtWidgets
 
     from trailer_gui.core.proxy import proxy_files
     from trailer_gui.core.shots import ShotDetector
@@ -125,25 +121,7 @@ def main() -> int:
     player.sigShown.connect(lambda i, exact: shown.append((time.monotonic(), i, exact)))
 
     def wait_for(pred, timeout_ms: int = 20000) -> bool:
-        if pred():
-            return True
-        loop = QtCore.QEventLoop()
-
-        def check(*_):
-            if pred():
-                loop.quit()
-
-        timer = QtCore.QTimer(singleShot=True)
-        timer.timeout.connect(loop.quit)
-        timer.start(int(timeout_ms))
-        player.sigShown.connect(check)
-        player.sigPlayingChanged.connect(check)
-        try:
-            loop.exec()
-        finally:
-            player.sigShown.disconnect(check)
-            player.sigPlayingChanged.disconnect(check)
-        return pred()
+        return wait_for_player(player, pred, timeout_ms)
 
     def seeks(label: str, n: int) -> None:
         rng = random.Random(7)

@@ -101,6 +101,8 @@ def test_remove_keeps_the_labels_in_a_backup_and_drops_exports_and_predictions(l
     (preds / "run1").mkdir(parents=True)
     for folder in (preds, preds / "run1"):
         np.save(folder / "pred_0.npy", np.zeros((30, 6), np.float32))
+        np.save(folder / "labels_0.npy", np.zeros((30, 6), np.float32))  # decoded segments
+        (folder / "pred_0.json").write_text('{"run": "run1"}')
     capsys.readouterr()
     assert main(["remove", str(labelled), "0"]) == 0
     out = capsys.readouterr().out
@@ -111,7 +113,7 @@ def test_remove_keeps_the_labels_in_a_backup_and_drops_exports_and_predictions(l
     dataset = labelled / "dataset"
     assert not (dataset / "scene_0.npy").exists() and not (dataset / "category_0.npy").exists()
     assert [t["id"] for t in json.loads((dataset / "manifest.json").read_text())["trailers"]] == [1]
-    assert not list(preds.rglob("pred_0.*"))
+    assert not list(preds.rglob("pred_0.*")) and not list(preds.rglob("labels_0.*"))
     assert not list((labelled / "proxies").glob("0.*"))  # its proxy went too; 1's stays
     assert list((labelled / "proxies").glob("1.*"))
     backup = next((labelled / "backups").glob("*remove-0*.sqlite"))

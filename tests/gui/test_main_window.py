@@ -114,6 +114,15 @@ def test_the_demo_is_made_in_a_worker_with_progress_then_opened(make_window, qtb
     assert window.busy_page.progress.value() == window.busy_page.progress.maximum()
     # a second time it only opens
     assert window.files.open_demo(folder) is None
+    # the finished job is let go of: the demo made again (its folder deleted) is new work
+    window.files.close_project()
+    shutil.rmtree(folder)
+    again = window.files.open_demo(folder, trailers=1, seconds=0.5)
+    assert again is not None and again is not task
+    assert window.pages.currentWidget() is window.busy_page
+    with qtbot.waitSignal(again.sigDone, timeout=20_000):
+        pass
+    assert window.project is not None and window.project.folder == folder.resolve()
 
 
 # ---- keyboard -----------------------------------------------------------------------------

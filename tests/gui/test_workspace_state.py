@@ -52,7 +52,7 @@ def test_opening_switching_and_closing_are_announced_in_order(make_window, demo_
     assert window.genre_bar._frame == 6
 
     heard.events.clear()
-    assert window.switch_annotator("bea")
+    assert window.files.switch_annotator("bea")
     assert heard.of("annotator") == ["bea"]
     assert heard.of("video") == [None, other]  # the same trailer, with bea's labels
     assert window.annotator_button.text() == "Annotator: bea"

@@ -24,9 +24,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .errors import DamagedProject, ProjectError
+from .project_layout import BACKUP_DIR, DB_NAME
 
-DB_NAME = "project.sqlite"  # == store.DB_NAME (store imports this module, not the reverse)
-BACKUP_DIR = "backups"
 KEEP = 10
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _PREFIX = "project-"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .project_layout import BACKUP_DIR
+
 
 class TrailerError(Exception):
     """Base of every error the user should see as a one-line message."""
@@ -90,7 +92,7 @@ class DamagedProject(ProjectError):
             hint = (f"newest good backup: {_relative(backup, self.folder)}; "
                     f"run `trailer restore {self.folder}`")
         else:
-            hint = f"no good backup in {self.folder / 'backups'}"
+            hint = f"no good backup in {self.folder / BACKUP_DIR}"
         super().__init__(f"{self.path}: damaged ({problem}); {hint}")
 
 

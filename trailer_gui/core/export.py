@@ -43,6 +43,7 @@ from .export_manifest import (MANIFEST, Manifest, entries_of, labels_key, read_m
                               spec_of)
 from .label_sources import canonical_spec, resolve_labels
 from .progress import Progress
+from .project_layout import DATASET_DIR
 from .shots import detector_for_export, store_export_cuts
 from .safe_files import (NO_SPACE, disk_full_error, reserve_space, save_npy_temp, temp_name,
                          write_bytes_or_explain)
@@ -114,7 +115,7 @@ class ExportReport:
 
 
 def dataset_dir(project: Project) -> Path:
-    return project.folder / "dataset"
+    return project.folder / DATASET_DIR
 
 
 def last_export_settings(project: Project) -> ExportSettings | None:

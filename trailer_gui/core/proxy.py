@@ -44,13 +44,13 @@ import cv2
 import numpy as np
 
 from .errors import VideoError
+from .project_layout import PROXY_DIR
 
 __all__ = [
     "PROXY_DIR", "ProxyRecorder", "ProxyReader", "ProxyState", "chain_hooks", "make_proxy",
     "proxy_files", "proxy_geometry", "proxy_state", "remove_proxy", "valid_proxy",
 ]
 
-PROXY_DIR = "proxies"
 PROXY_LINES = 480
 FORMAT_VERSION = 1
 CRF = 23  # 960x540 all-intra: ~5 KiB a frame on grainy film (CRF 20: ~12 KiB), same CPU

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import runs
 from .errors import ProjectError, TrailerError
+from .project_layout import PREDICTIONS_DIR, prediction_files
 from .store import Project, Video, _now
 
 
@@ -207,13 +208,14 @@ def remove_video(project: Project, video_id: int) -> RemoveResult:
 
 
 def _remove_predictions(project: Project, video_id: int) -> None:
-    """predictions/pred_{id}.* and each run's predictions/<run>/pred_{id}.*"""
-    base = project.folder / "predictions"
+    """The trailer's prediction files (``project_layout.prediction_files``: probabilities, what
+    made them, decoded labels) in predictions/ and each run's predictions/<run>/"""
+    base = project.folder / PREDICTIONS_DIR
     if not base.is_dir():
         return
     for folder in [base, *(p for p in base.iterdir() if p.is_dir())]:
-        for suffix in (".npy", ".json"):
+        for name in prediction_files(video_id):
             try:
-                os.unlink(folder / f"pred_{video_id}{suffix}")
+                os.unlink(folder / name)
             except FileNotFoundError:
                 pass

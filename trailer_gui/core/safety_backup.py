@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from .errors import ProjectError
+from .project_layout import BACKUP_DIR
 from .store import DB_NAME, Project
 
-BACKUP_DIR = "backups"
 
 
 def backup_before_change(project: Project, why: str) -> Path:

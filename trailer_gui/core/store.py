@@ -21,9 +21,8 @@ import numpy as np
 from .errors import ProjectError
 from .genres import Genre, default_genres
 from .label_store import LabelStore, StoredLabels, set_writer, writer  # noqa: F401
+from .project_layout import DB_NAME, SUBFOLDERS
 
-DB_NAME = "project.sqlite"
-SUBFOLDERS = ("dataset", "models", "predictions", "videos")
 SCHEMA_VERSION = 3
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.progress import Progress
+from ..core.project_layout import VIDEOS_DIR
 from ..core.store import Project
 
 GROUND_TRUTH = "ground-truth"
@@ -42,7 +43,7 @@ def make_demo(
     total_frames = int(round(seconds * DEMO_FPS)) * trailers
     done = 0
     for n in range(trailers):
-        path = project.folder / "videos" / f"demo_trailer_{n:02d}.mp4"
+        path = project.folder / VIDEOS_DIR / f"demo_trailer_{n:02d}.mp4"
         base = done
 
         def step(k, _total=None, _base=base, _n=n):

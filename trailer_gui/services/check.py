@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..core.backup import DB_NAME, inspect_store, newest_good_backup
 from ..core.errors import TrailerError
+from ..core.project_layout import MODELS_DIR
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def _check_runs(folder: Path) -> list[Problem]:
     is a run in progress (or an interrupted one), which retraining does not pick."""
     from model.files import MODEL_FILE, check_run
 
-    models = folder / "models"
+    models = folder / MODELS_DIR
     out = []
     if models.is_dir():
         for run in sorted(p for p in models.iterdir() if p.is_dir()):

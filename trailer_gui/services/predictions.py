@@ -37,13 +37,15 @@ from ..core.prediction_maths import (  # noqa: F401 (re-exported, see the docstr
     next_disagreement, previous_disagreement, segment_starts, thresholded, trailer_note,
     uncertain_places, unsure_place_count,
 )
+from ..core.project_layout import (DECODED_LABELS_PREFIX, PREDICTION_PREFIX, PREDICTIONS_DIR,
+                                   prediction_file)
 from ..core.store import Project
 
 STAGING_PREFIX = ".staging-"
 
 
 def predictions_dir(project: Project) -> Path:
-    return project.folder / "predictions"
+    return project.folder / PREDICTIONS_DIR
 
 
 def run_predictions_dir(project: Project, run: str) -> Path:
@@ -70,7 +72,7 @@ class Prediction:
 
 def labels_path(npy: Path) -> Path:
     """The decoded labels beside a ``pred_{id}.npy``."""
-    return npy.with_name("labels_" + npy.name.split("_", 1)[1])
+    return npy.with_name(DECODED_LABELS_PREFIX + npy.name.split("_", 1)[1])
 
 
 def _read(npy: Path, frames: int, genres: int) -> tuple[np.ndarray, dict, np.ndarray | None] | None:
@@ -103,10 +105,10 @@ def load_run_prediction(project: Project, video_id: int, run: str | None,
     """The prediction of ``run`` for a video, or None. ``run=None``: the latest one, whatever
     its run. The per-run copy is preferred; the latest file counts if its JSON names ``run``."""
     if run:
-        found = _read(run_predictions_dir(project, run) / f"pred_{video_id}.npy", frames, genres)
+        found = _read(run_predictions_dir(project, run) / prediction_file(video_id), frames, genres)
         if found is not None:
             return Prediction(video_id, run, *found)
-    found = _read(predictions_dir(project) / f"pred_{video_id}.npy", frames, genres)
+    found = _read(predictions_dir(project) / prediction_file(video_id), frames, genres)
     if found is None:
         return None
     probs, meta, labels = found
@@ -118,7 +120,7 @@ def load_run_prediction(project: Project, video_id: int, run: str | None,
 def latest_predicted_run(project: Project) -> str | None:
     """The run of the most recent top-level prediction file, or None."""
     best = None
-    for path in predictions_dir(project).glob("pred_*.json"):
+    for path in predictions_dir(project).glob(f"{PREDICTION_PREFIX}*.json"):
         try:
             meta = json.loads(path.read_text())
             mtime = path.stat().st_mtime
@@ -132,11 +134,11 @@ def latest_predicted_run(project: Project) -> str | None:
 def predicted_ids(project: Project, run: str) -> set[int]:
     """Videos with a prediction of ``run`` (per-run copies, or latest files naming it)."""
     ids = set()
-    for path in run_predictions_dir(project, run).glob("pred_*.npy"):
+    for path in run_predictions_dir(project, run).glob(f"{PREDICTION_PREFIX}*.npy"):
         vid = _video_id(path)
         if vid is not None:
             ids.add(vid)
-    for path in predictions_dir(project).glob("pred_*.json"):
+    for path in predictions_dir(project).glob(f"{PREDICTION_PREFIX}*.json"):
         vid = _video_id(path)
         try:
             if vid is not None and json.loads(path.read_text()).get("run") == run:
@@ -178,7 +180,7 @@ def publish(project: Project, staging: Path, run: str) -> list[int]:
     per_run = run_predictions_dir(project, run)
     per_run.mkdir(parents=True, exist_ok=True)
     ids = []
-    for npy in sorted(staging.glob("pred_*.npy")):
+    for npy in sorted(staging.glob(f"{PREDICTION_PREFIX}*.npy")):
         vid = _video_id(npy)
         if vid is None:
             continue

@@ -24,6 +24,7 @@ from ..core.export import (
     read_manifest,
 )
 from ..core.progress import Progress
+from ..core.project_layout import MODELS_DIR, prediction_file
 from ..core.store import Project, atomic_save_npy, atomic_write_bytes
 from .predictions import predictions_dir
 
@@ -168,7 +169,7 @@ def run_precision(folder: Path) -> str:
 
 
 def models_dir(project: Project) -> Path:
-    return project.folder / "models"
+    return project.folder / MODELS_DIR
 
 
 def list_runs(project: Project) -> list[RunInfo]:
@@ -220,7 +221,7 @@ def find_run(project: Project, name: str | None = None, warn: Warn | None = None
         run = newest_readable_run(project, warn)
         if run is None:
             raise TrailerError(f"{project.folder}: no readable trained model (every run under "
-                               "models/ is damaged; train a new one)")
+                               f"{MODELS_DIR}/ is damaged; train a new one)")
         return run
     for run in runs:
         if run.name == name or run.folder == Path(name).resolve():
@@ -340,7 +341,7 @@ def predict_project(
             atomic_save_npy(labels_path, np.asarray(labels, dtype=np.float32))
         else:
             labels_path.unlink(missing_ok=True)
-        path = out / f"pred_{vid}.npy"
+        path = out / prediction_file(vid)
         atomic_save_npy(path, probs)
         meta = {"run": info.name, "video_id": vid, "genres": manifest["genres"],
                 "frames": int(probs.shape[0]), "stride": stride,

@@ -9,11 +9,13 @@ Structure (``QStackedWidget`` pages):
 The window is layout and window state (geometry, title, the page shown). What is open lives in
 the evented :class:`~.workspace.WorkspaceState` (``window.state``): the ``Project``, the current
 trailer and its ``LabelEditor``, the frame, the annotator, the shown run; views and controllers
-subscribe to its signals (``_subscribe`` says who hears what, in order). The controllers own
-their actions and the work behind them: ``ProjectController`` (``files``: projects, trailers,
-the File menu), ``LabelsController`` (``labels``), ``PlaybackController`` (``transport``),
-``ModelController``, ``PlaybackExtras``, ``ShotTools``, ``Relinker``. The ``Autosaver`` writes
-the editor to the store about a second after each change. See docs/architecture.md.
+subscribe to its signals (``_subscribe``: the window's own parts first, then the helpers that
+``wiring.attach_tools`` builds, each handed only what it uses). The controllers own their
+actions and the work behind them: ``ProjectController`` (``files``: projects, trailers, the
+File menu; the window is its ``ProjectShell``), ``LabelsController`` (``labels``),
+``PlaybackController`` (``transport``), ``ModelController``, ``PlaybackExtras``, ``ShotTools``,
+``Relinker``. The ``Autosaver`` writes the editor to the store about a second after each
+change. See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -27,26 +29,19 @@ from ..core.editing import LabelEditor
 from ..core.store import Project, Video
 from ..workers import tasks
 from .actions import DEFAULT_KEYS, Actions, keyboard_map_html
-from .labels.annotators import AnnotatorTools
 from .labels.autosave import Autosaver
-from .timeline.genre_bar import GenreBar
-from .labels.live_coding import LiveCoder
 from .labels.labels_controller import LabelsController
-from .model.model_controller import ModelController
+from .labels.live_coding import LiveCoder
 from .messages import show_error, show_message
 from .playback.playback_controller import PlaybackController
-from .playback.playback_extras import PlaybackExtras
-from .project.several_writers import SeveralWriters
-from .labels.shots_ui import ShotTools
 from .playback.player import Player
-from .project.project_controller import APP_TITLE, ProjectController
 from .prefs import Prefs
-from .playback.proxy_controller import ProxyController
-from .project.recovery import Recovery
-from .project.relink_ui import Relinker
+from .project.project_controller import APP_TITLE, ProjectController
 from .project.start_page import BusyPage, StartPage
-from .timeline.timeline import Timeline
 from .project.video_list import TrailerRow, VideoList
+from .timeline.genre_bar import GenreBar
+from .timeline.timeline import Timeline
+from .wiring import attach_tools
 from .workspace import WorkspaceState
 
 TIMELINE_FIRST_HEIGHT = 330  # px given to the timeline on first run (then the user's split)
@@ -64,11 +59,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.autosaver.sigModifiedChanged.connect(self.setWindowModified)
         self.autosaver.sigSaved.connect(self._on_saved)
         self.autosaver.sigError.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.autosaver.sigWaitingChanged.connect(lambda _: self._update_saved_label())
 
         self.live = LiveCoder()
         self.live.lag_ms = self.prefs.reaction_lag_ms
 
         self._build_pages()
+        self._build_status_bar()
         report = self.statusBar().showMessage
         self.labels = LabelsController(self.state, self.timeline, self.genre_bar, self.player,
                                        self.live, self.current_frame,
@@ -78,7 +75,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.transport = PlaybackController(self.state, self.player, self.timeline,
                                             self.video_list.ids, lambda i: self.files.select_video(i),
                                             report, self)
-        self.files = ProjectController(self)
+        self.files = ProjectController(self, self.state, self.prefs, self.autosaver, self.player,
+                                       self.video_list, self.start_page, self.busy_page,
+                                       self.task_progress, self.labels.release_held_keys, report, self)
         self.actions = Actions(self, self.prefs)
         self.files.bind_actions(self.actions)
         self.labels.bind_actions(self.actions)
@@ -86,22 +85,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.actions.bind({"quit": self.close,
                            "preferences": self.preferences, "show_keys": self.show_keys,
                            "about": self.about})
-        self._build_status_bar()
-        self.recovery = Recovery(self)  # backups, damaged-project dialog, read-only (#10)
-        self.autosaver.sigSaved.connect(self.recovery.labels_saved)
-        self.annotator_tools = AnnotatorTools(self)  # switch, compare (ghost strips), agreement
-        self.model_ctl = ModelController(  # Model dock, prediction overlay, model jobs (#5)
-            self.state, self.actions, self.timeline, self.video_list, self.autosaver, self.statusBar(),
-            self.player.seek, self.current_frame, self.labels.release_held_keys, self.files.export_running, self)
-        self.addDockWidget(Qt.RightDockWidgetArea, self.model_ctl.dock)
-        self.addToolBar(Qt.TopToolBarArea, self.model_ctl.toolbar)
-        self.playback = PlaybackExtras(self)  # sound in sync, filmstrip, playback stats (#6)
-        self.shot_tools = ShotTools(self)  # cut markers, Snap to shots (#6)
-        self.writers = SeveralWriters(self)  # other programs' label changes, other windows (#10)
-        self.relinker = Relinker(self)  # Locate… a trailer whose file moved or changed (#10)
-        self.proxies = ProxyController(self)  # scrubbing proxies made in the background (#14)
+        self._subscribe()  # the window's own parts hear a change first ...
+        attach_tools(self)  # ... then backups, model, sound, cuts, other writers, proxies
         self.actions.check_bound()  # every action has its controller's callback
-        self._subscribe()
         self.setAcceptDrops(True)
         self.setWindowIcon(QtWidgets.QApplication.windowIcon())
         self._restore_window()
@@ -112,16 +98,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ==== building =========================================================================
     def _subscribe(self) -> None:
-        """Who hears what changes (Qt calls them in this order)."""
+        """What the window's own parts hear (Qt calls them in this order, before the helpers)."""
         st = self.state
         st.sigProjectChanged.connect(self._on_project_changed)
-        st.sigProjectChanged.connect(lambda _: self.model_ctl.project_changed())
-        st.sigProjectChanged.connect(lambda _: self.writers.project_changed())
-        st.sigProjectChanged.connect(lambda _: self.proxies.project_opened())  # or closed
         st.sigVideoChanged.connect(self._on_video_changed)  # the views of the labels first
-        st.sigVideoChanged.connect(self._show_in_player)
-        st.sigVideoChanged.connect(self.playback.video_changed)  # sound, filmstrip
-        st.sigVideoChanged.connect(self.shot_tools.video_changed)  # cut markers
+        st.sigVideoChanged.connect(self._show_in_player)  # then sound, filmstrip, cuts (wiring)
         st.sigFrameChanged.connect(self.timeline.set_frame)
         st.sigFrameChanged.connect(self.genre_bar.set_frame)
         st.sigAnnotatorChanged.connect(self._update_annotator)
@@ -238,7 +219,6 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.files.refresh_list(self.files.take_videos_at_open())
             self.pages.setCurrentWidget(self.editor_page)
-            self.recovery.opened()  # a backup, or the read-only banner
         self._update_annotator()
 
     # ==== trailers =========================================================================
@@ -268,6 +248,16 @@ class MainWindow(QtWidgets.QMainWindow):
         shown = self.player.shown_frame()
         return shown if shown >= 0 else self.player.frame()
 
+    def show_page(self, name: str) -> None:  # ProjectShell
+        self.pages.setCurrentWidget({"start": self.start_page, "busy": self.busy_page,
+                                     "editor": self.editor_page}[name])
+
+    def model_busy(self) -> bool:  # ProjectShell
+        return self.model_ctl.busy()
+
+    def _on_player_error(self, text: str) -> None:
+        show_error(self, "Video error", text)
+
     def _on_saved(self, video_id: int) -> None:
         v, ed = self.state.video, self.editor
         if v is not None and ed is not None and v.id == video_id:
@@ -293,22 +283,7 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog = getattr(self, "preferences_dialog", None)
         if not getattr(dialog, "annotator_changed", True):
             return  # only the default's change moves away from an annotator switched to
-        self.switch_annotator(self.files.annotator_for(self.project))
-
-    def switch_annotator(self, annotator: str) -> bool:
-        """Edit ``annotator``'s labels from now on: the current ones are saved first, then the
-        same trailer and frame open with that annotator's labels (a new editor and history)."""
-        if self.project is None or not annotator or annotator == self.state.annotator:
-            return False
-        vid, frame = (self.state.video.id, self.current_frame()) if self.state.video else (None, 0)
-        self.files.leave_video()  # saves under the old name
-        self.state.set_annotator(annotator)  # the annotator button follows
-        self.files.refresh_list()
-        self.model_ctl.refresh_notes()  # the rows were remade, and the notes compare labels
-        if vid is not None:
-            self.files.select_video(vid, frame)
-        self.statusBar().showMessage(f"Now labelling as {annotator}", 5000)
-        return True
+        self.files.switch_annotator(self.files.annotator_for(self.project))
 
     def show_keys(self) -> None:
         genre_keys = [(g.key, g.name) for g in self.state.genres] or [(str(i + 1), f"genre {i + 1}") for i in range(6)]

@@ -6,9 +6,15 @@ and workers keep running, and tests can read and close it without patching.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6 import QtCore, QtWidgets
 
 Icon = QtWidgets.QMessageBox.Icon
+
+# report(text, ms=0): a line in the window's status bar for ``ms`` milliseconds (0: until the
+# next one; "" clears it). What controllers get instead of the window (its statusBar().showMessage).
+Report = Callable[..., None]
 
 
 def show_message(parent: QtWidgets.QWidget, title: str, text: str, *,

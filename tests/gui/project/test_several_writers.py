@@ -152,7 +152,7 @@ def test_a_second_window_is_told_that_another_one_is_open(make_window, demo_proj
 
 def test_the_compared_annotators_strip_follows_their_window(make_window, demo_project, qtbot):
     window = make_window(demo_project)
-    window.switch_annotator("alice")  # alice labels while ground-truth works in another window
+    window.files.switch_annotator("alice")  # alice labels while ground-truth works in another window
     tools = window.annotator_tools
     tools.compare_menu.aboutToShow.emit()
     actions = tools.compare_menu.actions()

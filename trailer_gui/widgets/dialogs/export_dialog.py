@@ -15,7 +15,8 @@ from PySide6 import QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from ...core.errors import TrailerError
-from ...core.export import ExportReport, ExportSettings, export_dataset, last_export_settings
+from ...core.export import (ExportReport, ExportSettings, dataset_dir, export_dataset,
+                             last_export_settings)
 from ...core.store import Project
 from ...workers.tasks import Task
 from ..labels.label_source_picker import LabelSourcePicker
@@ -94,7 +95,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.out_dir.setObjectName("exportFolder")
         self.out_dir.setPlaceholderText(
             "choose a folder: this project is read-only" if project.read_only
-            else f"{project.folder / 'dataset'} (what training reads)")
+            else f"{dataset_dir(project)} (what training reads)")
         self.out_dir.textChanged.connect(self._update_buttons)
         choose = QtWidgets.QPushButton("Choose…")
         choose.setAutoDefault(False)

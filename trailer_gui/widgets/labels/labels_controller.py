@@ -14,9 +14,9 @@ from typing import Callable
 
 from PySide6 import QtCore
 
+from ..messages import Report
 from .live_coding import GenreKeyFilter, LiveCoder
 
-Report = Callable[[str, int], None]  # (text, ms): a message in the status bar
 
 
 class LabelsController(QtCore.QObject):

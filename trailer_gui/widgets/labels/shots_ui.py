@@ -1,10 +1,11 @@
 """Shot boundaries in the main window (issue #6): cut markers for the open trailer and the
 "Snap to shots" toggle.
 
-``ShotTools(window)`` sets up the checkable action ``snap_to_shots`` (Labels menu, key S,
-state in ``Prefs.snap_to_shots``), shows the open trailer's stored cuts on the timeline
-(``video_opened`` / ``video_closed``) and snaps a range fill (``snap_fill``).
-It binds its own action's callback (``actions.Actions.bind``).
+``ShotTools`` sets up the checkable action ``snap_to_shots`` (Labels menu, key S, state in
+``Prefs.snap_to_shots``), shows the current trailer's stored cuts on the timeline (it follows
+``WorkspaceState.sigVideoChanged``) and snaps a range fill (``snap_fill``). It binds its own
+action's callback (``actions.Actions.bind``) and is handed what it uses: the state, the
+timeline, the action table, the preferences and a status reporter.
 
 Cuts are detected when a video is added (in the same decoding pass as the probe) or, for a
 video added before, on its next export or ``trailer shots``; until then the trailer shows no
@@ -16,18 +17,22 @@ from __future__ import annotations
 from PySide6 import QtCore
 
 from ...core.shots import snap_range
+from ..messages import Report
 
 
 class ShotTools(QtCore.QObject):
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        action = window.actions.snap_to_shots
+    def __init__(self, state, timeline, actions, prefs, report: Report,
+                 parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.state, self.timeline, self.actions = state, timeline, actions
+        self.prefs, self.report = prefs, report
+        action = actions.snap_to_shots
         action.setCheckable(True)
-        on = window.prefs.snap_to_shots
+        on = prefs.snap_to_shots
         action.setChecked(on)
-        window.timeline.set_snap_to_shots(on)
-        window.actions.bind({"snap_to_shots": lambda *_: self.set_snap(action.isChecked())})
+        timeline.set_snap_to_shots(on)
+        actions.bind({"snap_to_shots": lambda *_: self.set_snap(action.isChecked())})
+        state.sigVideoChanged.connect(self.video_changed)  # cut markers follow the trailer
 
     def video_changed(self, video) -> None:
         """``WorkspaceState.sigVideoChanged``: a trailer (or none) is current."""
@@ -37,31 +42,30 @@ class ShotTools(QtCore.QObject):
             self.video_opened(video)
 
     def video_opened(self, video) -> None:
-        project = self.window.project
+        project = self.state.project
         cuts = None
         if project is not None:
             try:
                 cuts = project.cuts(video.id)
             except Exception:  # an unreadable row is not worth a dialog: no markers
                 cuts = None
-        self.window.timeline.set_cuts(cuts)
+        self.timeline.set_cuts(cuts)
 
     def video_closed(self) -> None:
-        self.window.timeline.set_cuts(None)
+        self.timeline.set_cuts(None)
 
     def set_snap(self, on: bool) -> None:
         on = bool(on)
-        self.window.prefs.snap_to_shots = on
-        self.window.timeline.set_snap_to_shots(on)
-        action = self.window.actions.snap_to_shots
+        self.prefs.snap_to_shots = on
+        self.timeline.set_snap_to_shots(on)
+        action = self.actions.snap_to_shots
         if action.isChecked() != on:
             action.setChecked(on)
-        self.window.statusBar().showMessage(
-            "Snap to shots on" if on else "Snap to shots off", 2000)
+        self.report("Snap to shots on" if on else "Snap to shots off", 2000)
 
     def snap_fill(self, start: int, stop: int) -> tuple[int, int]:
         """The range a fill of [start, stop) covers: snapped to cuts when snapping is on."""
-        tl = self.window.timeline
+        tl = self.timeline
         if not tl.snap_to_shots() or tl.cuts() is None:
             return start, stop
         return snap_range(start, stop, tl.cuts(), tl.frames, tl.shots.tolerance)

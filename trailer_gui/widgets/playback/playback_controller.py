@@ -12,9 +12,8 @@ from typing import Callable
 
 from PySide6 import QtCore
 
-from .player import SPEEDS
-
-Report = Callable[[str, int], None]
+from ..messages import Report
+from .transport_bar import SPEEDS
 
 
 class PlaybackController(QtCore.QObject):

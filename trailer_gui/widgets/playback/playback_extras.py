@@ -1,40 +1,49 @@
 """Sound and filmstrip in the main window (issue #6): wiring, actions, statistics dialog.
 
-``PlaybackExtras(window)`` makes the window's :class:`~.audio.AudioTrack` (following its
-player) and :class:`~.filmstrip.Filmstrip` (above its timeline), and sets up the actions
-``toggle_mute`` (M, checkable, state in ``Prefs.muted``), ``show_filmstrip`` (checkable,
+``PlaybackExtras`` makes the :class:`~.audio.AudioTrack` (following the player) and the
+:class:`~.filmstrip.Filmstrip` (above the timeline), and sets up the actions ``toggle_mute``
+(M, checkable, state in ``Prefs.muted``), ``show_filmstrip`` (checkable,
 ``Prefs.show_filmstrip``) and ``playback_stats`` (a small live dialog: frames shown and
 dropped, picture/sound offset), bound to its own methods (``actions.Actions.bind``). It follows
-``WorkspaceState.sigVideoChanged`` (``video_changed``); the window calls ``shutdown`` when it
-closes.
+``WorkspaceState.sigVideoChanged`` itself; the window calls ``shutdown`` when it closes. It is
+handed what it uses: the state, the player, the timeline, the action table, the preferences,
+where the filmstrip's thumbnails come from (``filmstrip_sources``, the proxy controller's), a
+status reporter and the parent of its dialog.
 """
 
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
-from .audio import AudioTrack
+from ..messages import Report
 from ..timeline.filmstrip import Filmstrip
+from .audio import AudioTrack
 
 
 class PlaybackExtras(QtCore.QObject):
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        prefs = window.prefs
-        self.audio = AudioTrack(window, muted=prefs.muted)
-        self.audio.attach(window.player)
+    def __init__(self, state, player, timeline, actions, prefs,
+                 filmstrip_sources: Callable[[object], dict], report: Report,
+                 parent: QtWidgets.QWidget):
+        super().__init__(parent)
+        self.state, self.player, self.timeline, self.actions = state, player, timeline, actions
+        self.prefs, self.filmstrip_sources, self.report = prefs, filmstrip_sources, report
+        self.parent_widget = parent
+        self.audio = AudioTrack(parent, muted=prefs.muted)
+        self.audio.attach(player)
         self.audio.sigStatusChanged.connect(self._on_audio_status)
-        self.filmstrip = Filmstrip(window.timeline, window)
-        self.filmstrip.sigSeek.connect(window.player.seek)
-        self._timeline_min = window.timeline.minimumHeight()
+        self.filmstrip = Filmstrip(timeline, parent)
+        self.filmstrip.sigSeek.connect(player.seek)
+        self._timeline_min = timeline.minimumHeight()
         self.filmstrip.set_shown(prefs.show_filmstrip)
         self._fit_timeline()
-        window.player.sigPlayingChanged.connect(self.filmstrip.set_playing)
+        player.sigPlayingChanged.connect(self.filmstrip.set_playing)
         self.stats_dialog: PlaybackStatsDialog | None = None
+        state.sigVideoChanged.connect(self.video_changed)  # sound and filmstrip follow
 
-        a = window.actions
+        a = actions
         a.toggle_mute.setCheckable(True)
         a.toggle_mute.setChecked(self.audio.is_muted())
         a.show_filmstrip.setCheckable(True)
@@ -44,7 +53,7 @@ class PlaybackExtras(QtCore.QObject):
                 "playback_stats": self.show_stats})
         self._update_mute_action()
 
-    # ---- the window's trailer ------------------------------------------------------------
+    # ---- the current trailer ------------------------------------------------------------
     def video_changed(self, video) -> None:
         """``WorkspaceState.sigVideoChanged``: a trailer (or none) is current."""
         if video is None:
@@ -57,7 +66,7 @@ class PlaybackExtras(QtCore.QObject):
         self.audio.open(video.path, video.fps, bool(video.has_audio))
         aspect = video.width / video.height if video.width and video.height else None
         self.filmstrip.set_video(video.path, video.frames, video.fps, aspect,
-                                 **self.window.proxies.filmstrip_sources(video))
+                                 **self.filmstrip_sources(video))
         self._update_mute_action()
 
     def video_closed(self) -> None:
@@ -74,29 +83,29 @@ class PlaybackExtras(QtCore.QObject):
     # ---- actions -------------------------------------------------------------------------
     def set_muted(self, muted: bool) -> None:
         self.audio.set_muted(muted)
-        self.window.prefs.muted = bool(muted)
-        action = self.window.actions.toggle_mute
+        self.prefs.muted = bool(muted)
+        action = self.actions.toggle_mute
         if action.isChecked() != bool(muted):
             action.setChecked(bool(muted))
         if self.audio.is_active() or self.audio.status() == "failed":
-            self.window.statusBar().showMessage("Sound muted" if muted else "Sound on", 2000)
+            self.report("Sound muted" if muted else "Sound on", 2000)
 
     def set_filmstrip_shown(self, shown: bool) -> None:
         self.filmstrip.set_shown(shown)
         self._fit_timeline()
-        self.window.prefs.show_filmstrip = bool(shown)
-        action = self.window.actions.show_filmstrip
+        self.prefs.show_filmstrip = bool(shown)
+        action = self.actions.show_filmstrip
         if action.isChecked() != bool(shown):
             action.setChecked(bool(shown))
 
     def _fit_timeline(self) -> None:
         """The lanes keep the room they had: the strip adds its height to the minimum."""
         extra = self.filmstrip.strip_height() if self.filmstrip.is_shown() else 0
-        self.window.timeline.setMinimumHeight(self._timeline_min + extra)
+        self.timeline.setMinimumHeight(self._timeline_min + extra)
 
     def show_stats(self) -> None:
         if self.stats_dialog is None:
-            self.stats_dialog = PlaybackStatsDialog(self.stats_text, self.window)
+            self.stats_dialog = PlaybackStatsDialog(self.stats_text, self.parent_widget)
             self.stats_dialog.destroyed.connect(lambda *_: setattr(self, "stats_dialog", None))
         self.stats_dialog.show()
         self.stats_dialog.raise_()
@@ -104,7 +113,7 @@ class PlaybackExtras(QtCore.QObject):
     def _on_audio_status(self, status: str) -> None:
         self._update_mute_action()
         if status == "failed":
-            self.window.statusBar().showMessage(
+            self.report(
                 f"No sound: {self.audio.error()} (the picture plays on its own clock)", 8000)
 
     def _update_mute_action(self) -> None:
@@ -114,14 +123,13 @@ class PlaybackExtras(QtCore.QObject):
             "unavailable": "No sound: Qt Multimedia cannot be loaded here",
             "failed": f"No sound: {self.audio.error()}",
         }.get(status, "Mute the trailer's sound")
-        self.window.actions.toggle_mute.setStatusTip(tip)
-        self.window.actions.toggle_mute.setToolTip(tip)
+        self.actions.toggle_mute.setStatusTip(tip)
+        self.actions.toggle_mute.setToolTip(tip)
 
     # ---- statistics ----------------------------------------------------------------------
     def stats_text(self) -> str:
-        w = self.window
-        video = w.state.video
-        player = w.player
+        video = self.state.video
+        player = self.player
         lines = []
         if video is None:
             return "No trailer open."

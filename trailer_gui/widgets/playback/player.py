@@ -16,10 +16,12 @@ GUI timer). This widget only sends requests (seek, play, pause, speed) and shows
   labels, even while the frame asked for is still being decoded).
 
 Proxies (issue #14): with ``open(..., proxy=path)`` (or ``set_proxy``) a second decoder thread
-reads the video's small all-intra proxy. A seek asks both: the proxy frame comes at once
-(a few ms) and is shown, then the exact full-size frame replaces it when ready
-(``shown_exact()``). Playback at ``PROXY_SPEED`` (2x) and above plays from the proxy, every
-frame; pausing there brings the exact frame. Without a proxy everything works as before.
+reads the video's small proxy: a seek shows its frame at once and then the exact one
+(``shown_exact()``); fast playback plays from it. The rules are in ``scrubbing.py``.
+
+The parts: ``frame_view.FrameView`` (the picture), ``transport_bar.TransportBar`` (buttons,
+speed, position), ``frame_sources`` (starting and releasing decoder threads),
+``playback_tally`` (shown/dropped counts of a play session). The state machine is here.
 
 Keyboard shortcuts belong to the main window, which calls ``step``/``toggle_play``/...;
 the transport bar's controls never take the focus.
@@ -37,107 +39,19 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 
 from trailer_gui.workers.decoder import FrameSource
 from trailer_gui.workers.playback import Clock
 
-# Sources whose thread did not end within close_video()'s wait (still opening a long file:
-# the reader's first pass decodes the whole video). Kept referenced so that a QThread is
-# never destroyed while it runs; shutdown() waits for them.
-_LINGERING: list[FrameSource] = []
+from .frame_sources import release_source, start_source, wait_lingering
+from .frame_view import FrameView, format_timecode  # noqa: F401  (the player's timecode)
+from .playback_tally import PlaybackTally
+from .scrubbing import (PROXY_MAX_DISPLAY_FPS, ask_proxy_too, keep_paused_picture,
+                        source_for_speed)
+from .transport_bar import SPEEDS, TransportBar  # noqa: F401  (SPEEDS: the player's speeds)
 
-
-def _wait_lingering(timeout_ms: int) -> None:
-    deadline = QtCore.QDeadlineTimer(timeout_ms)
-    for source in list(_LINGERING):
-        thread = source.thread_handle()
-        if thread is None or thread.wait(deadline):
-            _LINGERING.remove(source)
-
-SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
-PROXY_SPEED = 2.0  # from this speed on, playback decodes the proxy (every frame shown)
-PROXY_MAX_DISPLAY_FPS = 120.0  # 4x of 30 fps: every frame of a 24-30 fps video at 4x
 MIN_SPEED, MAX_SPEED = 0.25, 4.0
-BACKGROUND = QtGui.QColor(16, 16, 16)
-TEXT = QtGui.QColor(220, 220, 220)
-
-
-def format_timecode(frame: int, fps: float, style: str = "frames") -> str:
-    """``HH:MM:SS:FF`` (style ``"frames"``) or ``HH:MM:SS.mmm`` (style ``"ms"``) of frame
-    ``frame`` at ``fps``. FF counts the frames within the second (wall-clock seconds, so at
-    23.976 fps a second holds 23 or 24 frames)."""
-    if fps <= 0:
-        fps = 25.0
-    frame = max(0, int(frame))
-    if style == "ms":
-        ms = int(round(frame / fps * 1000.0))
-        s, ms = divmod(ms, 1000)
-        h, s = divmod(s, 3600)
-        m, s = divmod(s, 60)
-        return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
-    whole = int(math.floor(frame / fps + 1e-9))
-    ff = frame - int(math.ceil(whole * fps - 1e-6))
-    if ff < 0:  # float edge: belongs to the previous second
-        whole -= 1
-        ff = frame - int(math.ceil(whole * fps - 1e-6))
-    h, rem = divmod(whole, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h:02d}:{m:02d}:{s:02d}:{ff:02d}"
-
-
-class FrameView(QtWidgets.QWidget):
-    """Draws one image at its aspect ratio, centred on a dark background, smoothly scaled;
-    or a message (text over black)."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._image: QtGui.QImage | None = None
-        self._message = ""
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setSizePolicy(
-            QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding
-        )
-        self.setMinimumSize(160, 90)
-
-    def sizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(640, 360)
-
-    def image(self) -> QtGui.QImage | None:
-        return self._image
-
-    def message(self) -> str:
-        return self._message
-
-    def set_image(self, image: QtGui.QImage | None) -> None:
-        self._image = image
-        self.update()
-
-    def set_message(self, text: str) -> None:
-        self._message = text or ""
-        self.update()
-
-    def image_rect(self) -> QtCore.QRectF:
-        """Where the image lands in the widget (letterboxed)."""
-        if self._image is None or self._image.isNull():
-            return QtCore.QRectF()
-        iw, ih = self._image.width(), self._image.height()
-        w, h = self.width(), self.height()
-        scale = min(w / iw, h / ih)
-        dw, dh = iw * scale, ih * scale
-        return QtCore.QRectF((w - dw) / 2.0, (h - dh) / 2.0, dw, dh)
-
-    def paintEvent(self, event) -> None:
-        p = QtGui.QPainter(self)
-        p.fillRect(self.rect(), BACKGROUND)
-        if self._image is not None and not self._image.isNull() and not self._message:
-            p.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
-            p.drawImage(self.image_rect(), self._image)
-        if self._message:
-            p.setPen(TEXT)
-            flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
-            p.drawText(self.rect().adjusted(16, 16, -16, -16), int(flags), self._message)
-        p.end()
 
 
 class Player(QtWidgets.QWidget):
@@ -164,7 +78,6 @@ class Player(QtWidgets.QWidget):
         self._frames = 0
         self._fps = 24.0
         self._gen = 0
-        self._session = 0
         self._playing = False
         self._speed = 1.0
         self._frame = 0  # last requested (paused) or last shown (playing)
@@ -173,9 +86,7 @@ class Player(QtWidgets.QWidget):
         self._error = ""
         self._opened = False  # the decoder opened the file
         self._broken = False  # ... or failed to: nothing more to ask it
-        self._shown = 0
-        self._gui_dropped = 0
-        self._last_play_index = -1  # newest frame shown by the current playback command
+        self.tally = PlaybackTally()
         self._build()
         app = QtCore.QCoreApplication.instance()
         if app is not None:
@@ -186,62 +97,21 @@ class Player(QtWidgets.QWidget):
 
     def _build(self) -> None:
         self.view = FrameView(self)
-        style = self.style()
-        SP = QtWidgets.QStyle.StandardPixmap
-        self._icon_play = style.standardIcon(SP.SP_MediaPlay)
-        self._icon_pause = style.standardIcon(SP.SP_MediaPause)
-
-        def button(name: str, pixmap, tip: str, slot) -> QtWidgets.QToolButton:
-            b = QtWidgets.QToolButton(self)
-            b.setObjectName(f"player_{name}")
-            b.setIcon(style.standardIcon(pixmap) if pixmap is not None else QtGui.QIcon())
-            b.setToolTip(tip)
-            b.setAutoRaise(True)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            b.clicked.connect(slot)
-            return b
-
-        self.buttons = {
-            "start": button("start", SP.SP_MediaSkipBackward, "First frame", self.to_start),
-            "back": button("back", SP.SP_MediaSeekBackward, "Previous frame", lambda: self.step(-1)),
-            "play": button("play", None, "Play", self.toggle_play),
-            "forward": button("forward", SP.SP_MediaSeekForward, "Next frame", lambda: self.step(1)),
-            "end": button("end", SP.SP_MediaSkipForward, "Last frame", self.to_end),
-        }
-        self.buttons["play"].setIcon(self._icon_play)
-
-        self.speed_combo = QtWidgets.QComboBox(self)
-        self.speed_combo.setObjectName("player_speed")
-        self.speed_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.speed_combo.setToolTip("Playback speed")
-        for s in SPEEDS:
-            self.speed_combo.addItem(f"{s:g}x", s)
-        self.speed_combo.setCurrentIndex(SPEEDS.index(1.0))
-        self.speed_combo.currentIndexChanged.connect(
-            lambda i: self.set_speed(self.speed_combo.itemData(i)) if i >= 0 else None
-        )
-
-        self.position_label = QtWidgets.QLabel(self)
-        self.position_label.setObjectName("player_position")
-        font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
-        self.position_label.setFont(font)
-        self.position_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-
-        bar = QtWidgets.QHBoxLayout()
-        bar.setContentsMargins(4, 2, 4, 2)
-        bar.setSpacing(2)
-        for name in ("start", "back", "play", "forward", "end"):
-            bar.addWidget(self.buttons[name])
-        bar.addSpacing(8)
-        bar.addWidget(self.speed_combo)
-        bar.addStretch(1)
-        bar.addWidget(self.position_label)
-
+        self.bar = TransportBar(self)
+        self.bar.sigToStart.connect(self.to_start)
+        self.bar.sigStep.connect(self.step)
+        self.bar.sigTogglePlay.connect(self.toggle_play)
+        self.bar.sigToEnd.connect(self.to_end)
+        self.bar.sigSpeedPicked.connect(self.set_speed)
+        # the bar's parts, by the names the player's users (and tests) know them
+        self.buttons = self.bar.buttons
+        self.speed_combo = self.bar.speed_combo
+        self.position_label = self.bar.position_label
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.view, 1)
-        layout.addLayout(bar)
+        layout.addWidget(self.bar)
 
     # -------------------------------------------------------------------- video
 
@@ -257,12 +127,7 @@ class Player(QtWidgets.QWidget):
         self._opened = self._broken = False
         self._gen += 1
         self.view.set_message(f"Opening {self._path.name}…")
-        source = FrameSource.start(self._path, self.reader_factory, acknowledge=True)
-        source.sigFrameTagged.connect(self._on_frame)
-        source.sigPlaybackFinished.connect(self._on_finished)
-        source.sigError.connect(self._on_error)
-        source.sigOpened.connect(self._on_opened)
-        self._source = source
+        self._source = start_source(self._path, self.reader_factory, self._source_slots())
         if proxy is not None:
             self._start_proxy(proxy)
         if self._frames > 0:
@@ -286,12 +151,7 @@ class Player(QtWidgets.QWidget):
             import trailer_gui.core.proxy as proxy_mod  # imported on the GUI thread: see decoder
 
             factory = proxy_mod.ProxyReader
-        source = FrameSource.start(path, factory, acknowledge=True)
-        source.max_display_fps = PROXY_MAX_DISPLAY_FPS
-        source.sigFrameTagged.connect(self._on_proxy_frame)
-        source.sigPlaybackFinished.connect(self._on_finished)
-        source.sigError.connect(self._on_proxy_error)
-        self._proxy = source
+        self._proxy = start_source(path, factory, self._proxy_slots(), PROXY_MAX_DISPLAY_FPS)
 
     def _stop_proxy(self) -> None:
         source, self._proxy = self._proxy, None
@@ -301,11 +161,7 @@ class Player(QtWidgets.QWidget):
             self._playing_from = None
             if self._playing:
                 self._restart_playback()
-        self._release(source, (
-            (source.sigFrameTagged, self._on_proxy_frame),
-            (source.sigPlaybackFinished, self._on_finished),
-            (source.sigError, self._on_proxy_error),
-        ))
+        release_source(source, self._proxy_slots())
 
     def close_video(self) -> None:
         """Stop playback and the decoder thread; show nothing."""
@@ -331,31 +187,21 @@ class Player(QtWidgets.QWidget):
     def shutdown(self) -> None:
         """Stop the decoder thread cleanly (the main window calls this when it closes)."""
         self.close_video()
-        _wait_lingering(30000)
+        wait_lingering(30000)
 
     def _stop_source(self) -> None:
         source, self._source = self._source, None
         if source is None:
             return
-        self._release(source, (
-            (source.sigFrameTagged, self._on_frame),
-            (source.sigPlaybackFinished, self._on_finished),
-            (source.sigError, self._on_error),
-            (source.sigOpened, self._on_opened),
-        ))
+        release_source(source, self._source_slots())
 
-    @staticmethod
-    def _release(source: FrameSource, connections) -> None:
-        for sig, slot in connections:
-            try:
-                sig.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
-        thread = source.thread_handle()
-        if source.shutdown(timeout_ms=2000):
-            source.deleteLater()
-        elif thread is not None:
-            _LINGERING.append(source)
+    def _source_slots(self) -> dict:
+        return {"sigFrameTagged": self._on_frame, "sigPlaybackFinished": self._on_finished,
+                "sigError": self._on_error, "sigOpened": self._on_opened}
+
+    def _proxy_slots(self) -> dict:
+        return {"sigFrameTagged": self._on_proxy_frame,
+                "sigPlaybackFinished": self._on_finished, "sigError": self._on_proxy_error}
 
     # ------------------------------------------------------------------ queries
 
@@ -397,13 +243,7 @@ class Player(QtWidgets.QWidget):
 
     def stats(self) -> dict:
         """Frames shown and dropped since ``play()`` started (across speed changes/seeks)."""
-        dropped = self._gui_dropped
-        source = self._playing_from or self._source
-        if source is not None:
-            s = source.playback_stats()
-            if s["session"] == self._session:
-                dropped += s["dropped"]
-        return {"shown": self._shown, "dropped": dropped}
+        return self.tally.stats(self._playing_from or self._source)
 
     # ---------------------------------------------------------------- commands
 
@@ -419,7 +259,7 @@ class Player(QtWidgets.QWidget):
             self._gen += 1
             self._start_playback(frame, clock_start=frame / self._fps)
         else:
-            if self._proxy is not None and not (self._shown_frame == frame and self._shown_exact):
+            if ask_proxy_too(self._proxy is not None, frame, self._shown_frame, self._shown_exact):
                 self._proxy.request(frame, self._gen)  # a picture at once ...
             self._source.request(frame, self._gen)  # ... then the exact one
 
@@ -443,9 +283,7 @@ class Player(QtWidgets.QWidget):
         if self._playing or self._source is None or self._frames <= 0 or self._broken:
             return
         self._gen += 1
-        self._session += 1
-        self._shown = 0
-        self._gui_dropped = 0
+        self.tally.new_session()
         current = self._frame
         if current >= self._frames - 1:  # at the end: play from the start
             self._frame = 0
@@ -486,7 +324,7 @@ class Player(QtWidgets.QWidget):
         factor = min(MAX_SPEED, max(MIN_SPEED, factor))
         changed = factor != self._speed
         self._speed = factor
-        self._sync_speed_combo()
+        self.bar.show_speed(factor)
         if changed and self._playing and self._playing_from is not self._player_for_speed():
             self._restart_playback()  # to or from the proxy
         elif changed and self._playing and self._playing_from is not None:
@@ -497,9 +335,7 @@ class Player(QtWidgets.QWidget):
             self._playing_from.set_speed(factor, clock)
 
     def _player_for_speed(self) -> FrameSource | None:
-        if self._proxy is not None and self._speed >= PROXY_SPEED:
-            return self._proxy
-        return self._source
+        return source_for_speed(self._source, self._proxy, self._speed)
 
     def _restart_playback(self) -> None:
         """Play on from the frame on screen with the decoder the speed calls for."""
@@ -524,7 +360,7 @@ class Player(QtWidgets.QWidget):
             source.wake()
 
     def _start_playback(self, from_frame: int, clock_start: float) -> None:
-        self._last_play_index = -1
+        self.tally.new_command()
         clock = None
         if self.clock_factory is not None:
             clock = self.clock_factory(clock_start, self._speed)
@@ -538,7 +374,7 @@ class Player(QtWidgets.QWidget):
             self._speed,
             stop=self._frames,
             gen=self._gen,
-            session=self._session,
+            session=self.tally.session,
             clock=clock,
             clock_start=clock_start,
         )
@@ -564,20 +400,12 @@ class Player(QtWidgets.QWidget):
             self._error = ""
             self.view.set_message("")
         if self._playing:
-            if index <= self._last_play_index:
-                return  # cannot happen (the decoder plays forward); never go backwards
-            self._last_play_index = index
-            self._frame = index
-            self._shown += 1
-        elif index == self._frame:
-            if not exact and self._shown_frame == index and self._shown_exact:
-                return  # the exact picture is already there
-        else:
-            # an older seek finishing while a newer one waits: shown as scrubbing feedback
-            # only on the way from the frame on screen to the one asked for
-            lo, hi = sorted((self._shown_frame, self._frame))
-            if self._shown_frame >= 0 and not lo < index < hi:
+            if not self.tally.take(index):
                 return
+            self._frame = index
+        elif not keep_paused_picture(index, exact, self._frame, self._shown_frame,
+                                     self._shown_exact):
+            return
         self._image = image
         self._shown_frame = index
         self._shown_exact = exact
@@ -639,28 +467,16 @@ class Player(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ display
 
-    def _sync_speed_combo(self) -> None:
-        combo = self.speed_combo
-        best = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self._speed))
-        if combo.currentIndex() != best:
-            combo.blockSignals(True)
-            combo.setCurrentIndex(best)
-            combo.blockSignals(False)
-
     def _update_label(self) -> None:
         if self._frames <= 0 or self._broken:
-            self.position_label.setText("frame – / –")
+            self.bar.show_position(None, 0, self._fps, self.timecode_style)
             return
         shown = self._shown_frame if self._shown_frame >= 0 else self._frame
-        tc = format_timecode(shown, self._fps, self.timecode_style)
-        self.position_label.setText(f"frame {shown} / {self._frames}  ·  {tc}")
+        self.bar.show_position(shown, self._frames, self._fps, self.timecode_style)
 
     def _update_controls(self) -> None:
         has = self._source is not None and self._frames > 0 and not self._broken
-        for b in self.buttons.values():
-            b.setEnabled(has)
-        self.buttons["play"].setIcon(self._icon_pause if self._playing else self._icon_play)
-        self.buttons["play"].setToolTip("Pause" if self._playing else "Play")
+        self.bar.show_controls(has, self._playing)
         self._update_label()
 
     def closeEvent(self, event) -> None:

@@ -3,6 +3,11 @@ that lack one (or whose proxy is stale or broken), one video at a time, with pro
 status bar; the app stays fully usable meanwhile. When the current video's proxy is ready the
 player starts using it at once. Adding a video makes its proxy in the same pass already
 (``Project.add_video``); this only catches up on older projects, failures and stale ones.
+
+``ProxyController`` follows ``WorkspaceState.sigProjectChanged`` (a project opened: queue what
+it lacks; closed: stop) and is handed the player (a ready proxy of the current video goes to it
+at once) and a status reporter; its ``progress_bar`` is placed in the status bar by the window.
+Call ``ensure`` after adding videos.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...core.store import Video
 from ...workers.tasks import Task
+from ..messages import Report
 
 
 def _make_one(progress, folder: Path, video: Video) -> tuple[int, Path | None]:
@@ -25,13 +31,13 @@ def _make_one(progress, folder: Path, video: Video) -> tuple[int, Path | None]:
 
 
 class ProxyController(QtCore.QObject):
-    """Owns the background proxy jobs of the window's project."""
+    """Owns the background proxy jobs of the open project."""
 
     sigProxyReady = QtCore.Signal(int, object)  # video id, proxy path
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, state, player, report: Report, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.state, self.player, self.report = state, player, report
         self._queue: list[Video] = []
         self._task: Task | None = None
         self._folder: Path | None = None
@@ -41,14 +47,14 @@ class ProxyController(QtCore.QObject):
         self.progress_bar.setMaximumWidth(140)
         self.progress_bar.setFormat("proxy %p%")
         self.progress_bar.setVisible(False)
-        window.statusBar().addPermanentWidget(self.progress_bar)
+        state.sigProjectChanged.connect(lambda _: self.project_opened())  # or closed
 
-    # ---------------------------------------------------------------- from the window
+    # ---------------------------------------------------------------- queries
     def proxy_for(self, video: Video) -> Path | None:
         """The usable proxy of ``video`` in the open project, or None."""
         from ...core.proxy import valid_proxy  # OpenCV: not at start-up
 
-        project = self.window.project
+        project = self.state.project
         return valid_proxy(project.folder, video) if project is not None else None
 
     def filmstrip_sources(self, video: Video) -> dict:
@@ -56,16 +62,17 @@ class ProxyController(QtCore.QObject):
         kept in ``proxies/thumbs`` (so reopening shows the filmstrip at once)."""
         from ...core.thumbcache import ThumbCache
 
-        project = self.window.project
+        project = self.state.project
         if project is None:
             return {}
         return {"proxy": self.proxy_for(video),
                 "disk_cache": ThumbCache(project.folder, video.id, video.fingerprint)}
 
     def project_opened(self) -> None:
-        """Queue every video of the project that needs a proxy (missing, stale, broken)."""
+        """Queue every video of the project that needs a proxy (missing, stale, broken); no
+        project: stop."""
         self.project_closed()
-        project = self.window.project
+        project = self.state.project
         if project is None:
             return
         self._folder = project.folder
@@ -75,7 +82,7 @@ class ProxyController(QtCore.QObject):
         """Queue the videos that need a proxy and are not queued yet (e.g. after adding)."""
         from ...core.proxy import proxy_state
 
-        project = self.window.project
+        project = self.state.project
         if project is None:
             return
         queued = {v.id for v in self._queue}
@@ -128,18 +135,18 @@ class ProxyController(QtCore.QObject):
             return
         video_id, path = result
         if path is None:
-            self.window.statusBar().showMessage(
+            self.report(
                 f"The scrubbing proxy of trailer {video_id} could not be written", 5000)
             return
         self.made.append(video_id)
-        current = self.window.state.video
+        current = self.state.video
         if current is not None and current.id == video_id:
-            self.window.player.set_proxy(path)
+            self.player.set_proxy(path)
         self.sigProxyReady.emit(video_id, path)
 
     def _on_failed(self, task: Task, exc: BaseException) -> None:
         if task is self._task:  # the video vanished or changed: the player says so on opening
-            self.window.statusBar().showMessage(f"No scrubbing proxy: {exc}", 5000)
+            self.report(f"No scrubbing proxy: {exc}", 5000)
 
     def _on_done(self, task: Task) -> None:
         if task is self._task:

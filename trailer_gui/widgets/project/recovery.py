@@ -4,6 +4,13 @@ dialog (Restore / Open another project), and read-only projects (banner, edits r
 Backups run in a worker (``core.backup.take_backup``): one when a project opens, then one
 ``BACKUP_INTERVAL_MS`` after the first label save since the last backup, and one on close if
 labels were saved since. A failed backup is a status-bar line, never a dialog: editing goes on.
+
+``Recovery`` is handed what it works with, not the window: the ``WorkspaceState`` (it follows
+``sigProjectChanged``: a backup or the read-only banner when a project opens), a status
+reporter, the parent of its dialogs, and how to open a project (``open_project``: ask for one;
+``open_project_path``). Its ``banner`` is placed by whoever lays out the editor page; the
+project controller calls ``closing`` before a project closes and asks it for the editor of a
+read-only project (``editor_class``, ``prepare_editor``).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from ...core import backup
 from ...core.editing import LabelEditor
 from ...core.errors import DamagedProject, TrailerError
 from ...workers.tasks import Task
+from ..messages import Report, show_error
 
 BACKUP_INTERVAL_MS = 5 * 60 * 1000
 
@@ -75,14 +83,17 @@ def _backup_time(path: Path) -> str:
 
 
 class Recovery(QtCore.QObject):
-    """Attached to the MainWindow; the window calls :meth:`opened`, :meth:`closing` and
-    :meth:`show_damaged`, and connects its autosaver's ``sigSaved`` to :meth:`labels_saved`."""
+    """Connect the autosaver's ``sigSaved`` to :meth:`labels_saved`; see the module docstring."""
 
     sigBackedUp = Signal(object)  # core.backup.BackupResult
 
-    def __init__(self, window, interval_ms: int = BACKUP_INTERVAL_MS):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, state, report: Report, parent: QtWidgets.QWidget,
+                 open_project: Callable[[], None],
+                 open_project_path: Callable[[str | Path], bool],
+                 interval_ms: int = BACKUP_INTERVAL_MS):
+        super().__init__(parent)
+        self.state, self.report, self.parent_widget = state, report, parent
+        self.open_project, self.open_project_path = open_project, open_project_path
         self.task: Task | None = None
         self.saved_since_backup = False
         self.last_result: backup.BackupResult | None = None
@@ -95,12 +106,12 @@ class Recovery(QtCore.QObject):
         self.banner.setStyleSheet("QLabel { background: #7a4b00; color: white; padding: 6px; "
                                   "font-weight: bold; border-radius: 3px; }")
         self.banner.setVisible(False)
-        window.editor_page.layout().insertWidget(0, self.banner)
+        state.sigProjectChanged.connect(lambda project: project is not None and self.opened())
 
     # ---- project life --------------------------------------------------------------------
     @property
     def project(self):
-        return self.window.project
+        return self.state.project
 
     @property
     def read_only(self) -> bool:
@@ -165,7 +176,7 @@ class Recovery(QtCore.QObject):
     def _failed(self, exc: BaseException) -> None:
         self.last_error = str(exc)
         self.saved_since_backup = True  # try again after the next interval
-        self.window.statusBar().showMessage(f"Backup not made: {exc}", 10_000)
+        self.report(f"Backup not made: {exc}", 10_000)
 
     # ---- read-only -----------------------------------------------------------------------
     def editor_class(self) -> type[LabelEditor]:
@@ -177,14 +188,14 @@ class Recovery(QtCore.QObject):
         return editor
 
     def refuse_edit(self) -> None:
-        self.window.statusBar().showMessage(
+        self.report(
             "Read-only project: labels cannot be changed here (the folder is not writable)", 5000)
 
     # ---- damaged projects ----------------------------------------------------------------
     def show_damaged(self, exc: DamagedProject) -> DamagedProjectDialog:
-        dialog = DamagedProjectDialog(exc, self.window)
+        dialog = DamagedProjectDialog(exc, self.parent_widget)
         dialog.sigRestore.connect(self.restore)
-        dialog.sigOpenAnother.connect(lambda: QtCore.QTimer.singleShot(0, self.window.files.open_project))
+        dialog.sigOpenAnother.connect(lambda: QtCore.QTimer.singleShot(0, self.open_project))
         dialog.open()
         return dialog
 
@@ -193,14 +204,12 @@ class Recovery(QtCore.QObject):
         try:
             result = backup.restore_backup(folder)
         except (TrailerError, OSError) as exc:
-            from ..messages import show_error
-
-            show_error(self.window, "Cannot restore the backup", str(exc))
+            show_error(self.parent_widget, "Cannot restore the backup", str(exc))
             return False
-        if not self.window.files.open_project_path(folder):
+        if not self.open_project_path(folder):
             return False
         kept = next((p.name for p in result.kept_aside), None)
-        self.window.statusBar().showMessage(
+        self.report(
             f"Restored the backup {result.backup.name}"
             + (f"; the damaged file is kept as {kept}" if kept else ""), 15_000)
         return True

@@ -6,11 +6,18 @@ offers **Locate…** (choose the file) or, for a changed file, **Use the changed
 relink in a worker (``core.relink``: probing decodes the file once): the same number of
 frames keeps every label; another number asks first, naming both, and then fits the labels
 after a backup of the project.
+
+``Relinker`` owns the action ``locate_video`` (also on the trailer list's context menu) and is
+handed what it works with, not the window: the ``WorkspaceState``, the trailer list, the
+action table, the trailer moves of the project controller (``leave_video``, ``refresh_list``,
+``select_video``, ``show_progress``), the status bar's task progress bar, a status reporter and
+the parent of its dialogs.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PySide6 import QtCore, QtWidgets
 
@@ -18,7 +25,7 @@ from ...core.errors import TrailerError, VideoChanged, VideoError
 from ...core.relink import FrameCountMismatch, RelinkResult, relink_video
 from ...core.store import Project, Video
 from ...workers.tasks import Task
-from ..messages import show_error
+from ..messages import Report, show_error
 
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.mpg *.mpeg);;All files (*)"
 
@@ -35,30 +42,36 @@ def _relink_job(progress, folder: Path, video_id: int, path: str, force: bool) -
 class Relinker(QtCore.QObject):
     sigRelinked = QtCore.Signal(object)  # RelinkResult
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, state, video_list, actions, *, leave_video: Callable[[], None],
+                 refresh_list: Callable[[], None], select_video: Callable[..., bool],
+                 show_progress: Callable[[int, int, str], None],
+                 task_progress: QtWidgets.QProgressBar, report: Report, parent: QtWidgets.QWidget):
+        super().__init__(parent)
+        self.state, self.video_list, self.actions = state, video_list, actions
+        self.leave_video, self.refresh_list, self.select_video = leave_video, refresh_list, select_video
+        self.show_progress, self.task_progress = show_progress, task_progress
+        self.report, self.parent_widget = report, parent
         self.task: Task | None = None
         self.box: QtWidgets.QMessageBox | None = None  # the open question, if any
         # Asks for the file (a QFileDialog); tests replace it.
         self.ask_path = self._ask_path
-        view = window.video_list.view  # right-click on a trailer: Locate video…
+        view = video_list.view  # right-click on a trailer: Locate video…
         view.setContextMenuPolicy(QtCore.Qt.ActionsContextMenu)
-        view.addAction(window.actions.locate_video)
-        window.actions.bind({"locate_video": lambda *_: self.locate()})  # not the checked flag
+        view.addAction(actions.locate_video)
+        actions.bind({"locate_video": lambda *_: self.locate()})  # not the checked flag
 
     # ---- what to relink -----------------------------------------------------------------
     def target(self) -> int | None:
         """The trailer Locate… applies to: the open one, else the one selected in the list."""
-        w = self.window
-        if w.project is None:
+        st = self.state
+        if st.project is None:
             return None
-        if w.state.video is not None:
-            return w.state.video.id
-        return w.video_list.current()
+        if st.video is not None:
+            return st.video.id
+        return self.video_list.current()
 
     def update_actions(self) -> None:
-        self.window.actions.locate_video.setEnabled(self.target() is not None and self.task is None)
+        self.actions.locate_video.setEnabled(self.target() is not None and self.task is None)
 
     # ---- asking -----------------------------------------------------------------------------
     def offer(self, video: Video, exc: VideoError) -> QtWidgets.QMessageBox:
@@ -87,7 +100,7 @@ class Relinker(QtCore.QObject):
         if self.box is not None:  # one question at a time (e.g. two clicks on the trailer)
             self.box.close()
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Warning, title, text,
-                                    QtWidgets.QMessageBox.NoButton, self.window)
+                                    QtWidgets.QMessageBox.NoButton, self.parent_widget)
         box.setObjectName("message")
         box.setTextFormat(QtCore.Qt.PlainText)
         box.setAttribute(QtCore.Qt.WA_DeleteOnClose)
@@ -96,48 +109,46 @@ class Relinker(QtCore.QObject):
         return box
 
     def _ask_path(self, video: Video) -> str:
-        start = video.path.parent if video.path.parent.is_dir() else self.window.project.folder
+        start = video.path.parent if video.path.parent.is_dir() else self.state.project.folder
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self.window, f"Locate {video.name}", str(start), VIDEO_FILTER)
+            self.parent_widget, f"Locate {video.name}", str(start), VIDEO_FILTER)
         return path
 
     def locate(self, video_id: int | None = None) -> Task | None:
         """Ask for the trailer's file, then relink to it."""
         video_id = self.target() if video_id is None else video_id
-        if video_id is None or self.window.project is None:
+        if video_id is None or self.state.project is None:
             return None
-        path = self.ask_path(self.window.project.video(video_id))
+        path = self.ask_path(self.state.project.video(video_id))
         return self.relink(video_id, path) if path else None
 
     # ---- relinking --------------------------------------------------------------------------
     def relink(self, video_id: int, path: str, force: bool = False) -> Task | None:
-        w = self.window
-        if self.task is not None or w.project is None:
+        st = self.state
+        if self.task is not None or st.project is None:
             return None
-        reopen = w.state.video is not None and w.state.video.id == video_id
+        reopen = st.video is not None and st.video.id == video_id
         if reopen:
-            w.files.leave_video()  # its labels are saved; the editor must not outlive a length change
-        task = Task(_relink_job, w.project.folder, video_id, str(path), force, name="relink")
-        task.sigProgress.connect(w.files.show_progress)
+            self.leave_video()  # its labels are saved; the editor must not outlive a length change
+        task = Task(_relink_job, st.project.folder, video_id, str(path), force, name="relink")
+        task.sigProgress.connect(self.show_progress)
         task.sigFinished.connect(lambda result: self._on_finished(result))
         task.sigErrored.connect(lambda exc: self._on_errored(exc, video_id, path, reopen))
         task.sigDone.connect(self._on_done)
-        w.task_progress.setRange(0, 0)
-        w.task_progress.setVisible(True)
-        w.statusBar().showMessage(f"Reading {Path(path).name}…")
+        self.task_progress.setRange(0, 0)
+        self.task_progress.setVisible(True)
+        self.report(f"Reading {Path(path).name}…")
         self.task = task.start()
         self.update_actions()
         return task
 
     def _on_finished(self, result: RelinkResult) -> None:
-        w = self.window
-        w.files.refresh_list()
-        w.files.select_video(result.video.id)
-        w.statusBar().showMessage(f"Relinked: {result.summary}", 10_000)
+        self.refresh_list()
+        self.select_video(result.video.id)
+        self.report(f"Relinked: {result.summary}", 10_000)
         self.sigRelinked.emit(result)
 
     def _on_errored(self, exc: BaseException, video_id: int, path: str, reopen: bool) -> None:
-        w = self.window
         if isinstance(exc, FrameCountMismatch):
             box = self._question(
                 "Another number of frames",
@@ -151,11 +162,11 @@ class Relinker(QtCore.QObject):
             box.open()
         else:
             text = str(exc) if isinstance(exc, (TrailerError, OSError)) else f"{type(exc).__name__}: {exc}"
-            show_error(w, "Cannot relink the trailer", f"{text}\n\nIts labels are unchanged.")
-        if reopen and w.state.video is None:
-            w.files.select_video(video_id, 0)
+            show_error(self.parent_widget, "Cannot relink the trailer", f"{text}\n\nIts labels are unchanged.")
+        if reopen and self.state.video is None:
+            self.select_video(video_id, 0)
 
     def _on_done(self) -> None:
         self.task = None
-        self.window.task_progress.setVisible(False)
+        self.task_progress.setVisible(False)
         self.update_actions()

@@ -11,6 +11,12 @@ second window that it is not alone (issue #10).
   "waiting for another program" shows while a save waits for the database.
 * Each window registers in ``core.sessions``; when another live one has the project open, a
   warning sits in the status bar (the window still works: saves merge).
+
+``SeveralWriters`` is handed the ``WorkspaceState`` (it follows ``sigProjectChanged``), the
+``Autosaver``, the trailer list (rows it refreshes) and a status reporter; its ``others_label``
+is placed in the status bar by the window. After another program's commit was merged it emits
+``sigStoreChanged``: whoever shows stored labels of their own (the compared annotator's ghost
+strip) listens.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Signal
 
 from ...core.sessions import HEARTBEAT_S, SessionFile
-from ...core.store import DB_NAME
+from ...core.project_layout import DB_NAME
+from ..messages import Report
 from .video_list import TrailerRow
 
 POLL_MS = 500
@@ -77,23 +84,24 @@ class StoreWatcher(QtCore.QObject):
 class SeveralWriters(QtCore.QObject):
     """The window's side of sharing a project with other programs."""
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    sigStoreChanged = Signal()  # another connection committed; the open trailer was merged
+
+    def __init__(self, state, autosaver, video_list, report: Report,
+                 parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.state, self.autosaver, self.video_list, self.report = state, autosaver, video_list, report
         self.watcher = StoreWatcher(parent=self)
         self.watcher.sigChanged.connect(self.store_changed)
         self.session: SessionFile | None = None
         self._revisions: dict[int, int] = {}
-        self._compared: tuple | None = None  # (video, compared annotator, revision) last drawn
         self._heartbeat = QtCore.QTimer(self, interval=HEARTBEAT_S * 1000)
         self._heartbeat.timeout.connect(self.beat)
         self.others_label = QtWidgets.QLabel("")
         self.others_label.setObjectName("othersLabel")
         self.others_label.setVisible(False)
-        window.statusBar().addPermanentWidget(self.others_label)
-        saver = window.autosaver
-        saver.sigNotice.connect(lambda text: window.statusBar().showMessage(text, 15_000))
-        saver.sigWaitingChanged.connect(self._waiting_changed)
+        autosaver.sigNotice.connect(lambda text: report(text, 15_000))
+        autosaver.sigWaitingChanged.connect(self._waiting_changed)
+        state.sigProjectChanged.connect(lambda _: self.project_changed())
 
     # ---- project open / closed -----------------------------------------------------------
     def project_changed(self) -> None:
@@ -101,7 +109,7 @@ class SeveralWriters(QtCore.QObject):
             self.session.close()
             self.session = None
         self._heartbeat.stop()
-        project = self.window.project
+        project = self.state.project
         self.watcher.watch(project.folder if project else None)
         if project is None:
             self._show_others([])
@@ -113,7 +121,7 @@ class SeveralWriters(QtCore.QObject):
         others = self.session.others()
         self._show_others(others)
         if others:
-            self.window.statusBar().showMessage(
+            self.report(
                 f"This project is also open in {others[0].describe()}. Both can edit: "
                 "saves are merged, and each window shows the other's changes.", 15_000)
 
@@ -143,58 +151,37 @@ class SeveralWriters(QtCore.QObject):
     # ---- other programs' writes ----------------------------------------------------------
     def store_changed(self) -> None:
         """Someone committed: merge into the open trailer, refresh rows that changed."""
-        w = self.window
-        if w.project is None:
+        st = self.state
+        if st.project is None:
             return
-        w.autosaver.pull()
+        self.autosaver.pull()
         revisions = self._read_revisions()
         moved = [vid for vid, rev in revisions.items() if self._revisions.get(vid) != rev]
         self._revisions = revisions
-        current = w.state.video.id if w.state.video else None
+        current = st.video.id if st.video else None
         for vid in moved:
             if vid != current:
                 self._refresh_row(vid)
-        self._refresh_compared(current)
-
-    def _refresh_compared(self, video_id: int | None) -> None:
-        """Redraw the ghost strip when the compared annotator's labels of this trailer moved
-        (two people labelling side by side)."""
-        tools = getattr(self.window, "annotator_tools", None)
-        if tools is None or tools.compare is None or video_id is None:
-            self._compared = None
-            return
-        try:
-            revision = self.window.project.label_revision(video_id, tools.compare)
-        except sqlite3.Error:
-            return
-        key = (video_id, tools.compare, revision)
-        if key != self._compared:  # moved, or not known since the comparison began: redraw
-            tools.refresh_ghost()
-        self._compared = key
+        self.sigStoreChanged.emit()
 
     def _read_revisions(self) -> dict[int, int]:
-        w = self.window
+        st = self.state
         try:
-            with w.project.busy_timeout(0.05):
-                return w.project.label_revisions(w.state.annotator)
+            with st.project.busy_timeout(0.05):
+                return st.project.label_revisions(st.annotator)
         except sqlite3.Error:
             return dict(self._revisions)
 
     def _refresh_row(self, video_id: int) -> None:
-        w = self.window
+        st = self.state
         try:
-            video = w.project.video(video_id)
-            labels = w.project.load_labels(video_id, w.state.annotator)
+            video = st.project.video(video_id)
+            labels = st.project.load_labels(video_id, st.annotator)
         except Exception:  # removed meanwhile, or busy: the row stays as it was
             return
-        w.video_list.update_row(TrailerRow.from_labels(video, labels))
+        self.video_list.update_row(TrailerRow.from_labels(video, labels))
 
     def _waiting_changed(self, waiting: bool) -> None:
-        w = self.window
-        if waiting:
-            w.statusBar().showMessage(
-                "Labels not saved yet: waiting for another program to finish writing the "
-                "project (your changes are kept)", 0)
-        else:
-            w.statusBar().clearMessage()
-        w._update_saved_label()
+        # "" clears the line (the window's saved label follows the autosaver itself)
+        self.report("Labels not saved yet: waiting for another program to finish writing the "
+                    "project (your changes are kept)" if waiting else "", 0)
