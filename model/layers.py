@@ -170,11 +170,13 @@ class FastConvLSTM2D(keras.layers.Layer):
         rows, cols = inputs.shape[2], inputs.shape[3]
         rows = shape[2] if rows is None else rows
         cols = shape[3] if cols is None else cols
-        # Input convolution for all frames at once (one big conv instead of T small ones).
-        x = tf.reshape(inputs, tf.stack([-1, rows, cols, inputs.shape[-1]]))
-        xz = tf.nn.conv2d(x, k, 1, "SAME") + b
-        xz = tf.reshape(xz, tf.stack([batch, time, rows, cols, 4 * g * f]))
-        xz = tf.transpose(xz, (1, 0, 2, 3, 4))  # time-major for scan
+        # Input convolution for all frames at once (one big conv instead of T small ones),
+        # time-major for scan.  The input is transposed, not the 4*G*F-channel result: 4-26x
+        # less memory to move, forward and backward.
+        x = tf.transpose(inputs, (1, 0, 2, 3, 4))
+        x = tf.reshape(x, tf.stack([-1, rows, cols, inputs.shape[-1]]))
+        xz = tf.nn.bias_add(tf.nn.conv2d(x, k, 1, "SAME"), b)
+        xz = tf.reshape(xz, tf.stack([time, batch, rows, cols, 4 * g * f]))
         if self._states is not None:
             # The first `batch` lanes (all of them unless state_lanes allows fewer).
             h0, c0 = self._states.h[:batch], self._states.c[:batch]
