@@ -4,10 +4,10 @@ A trailer is run in chunks through a *stateful* copy of the model: every recurre
 its h, c between chunks, so the result equals one pass over the whole trailer while memory
 stays bounded by the chunk.  The state restarts at shot cuts, so shots are independent
 sequences; with the project's own layers several shots run side by side as one batch (one
-"lane" each, longest shots together), which is what makes prediction fast: a convolution over
-8 frames at once runs far faster per frame than 8 convolutions over one.  Shorter shots in a
-batch are padded at their end (the model is causal; padded frames cannot change earlier
-outputs).  One traced graph serves every batch and chunk length.
+"lane" each, longest shots together): fewer calls and loop iterations, and no shot padded to
+whole chunks (model/README.md, "First step, prediction and the recurrence", has the figures).
+Shorter shots in a batch are padded at their end (the model is causal; padded frames cannot
+change earlier outputs).  One traced graph serves every batch and chunk length.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from .precision import layer_policy
 from .precision import resolve as resolve_precision
 
 DEFAULT_CHUNK = 64
-# Shots run side by side.  A call carries at most max(DEFAULT_CHUNK, lanes * 16) frames.
+# Shots run side by side.  A call carries at most max(2 * chunk, 16 * lanes) frames (128 by
+# default: what one training step holds), one shot alone `chunk` frames.
 DEFAULT_LANES = 8
 _RECURRENT = (keras.layers.ConvLSTM2D, FastConvLSTM2D)
 
