@@ -182,7 +182,26 @@ def compile_model(model, pos_weights, lr=1e-3, optimizer=None, jit_compile=False
         loss={n: MaskedWeightedBCE(w, name=f"bce_{n}") for n, w in zip(names, pos_weights)},
         jit_compile=jit_compile,
     )
+    _build_compiled_state(model)
     return model
+
+
+def _build_compiled_state(model) -> None:
+    """Create the compiled loss's trackers and the optimizer's variables now, from the
+    model's symbolic inputs and outputs (labels have the outputs' shapes).
+
+    Without a tf.distribute strategy Keras 3 leaves this to the first trace of the training
+    step; the step then creates variables, and TensorFlow traces it a second time (its rule
+    for functions that create variables).  That second trace of the whole forward, loss,
+    gradient and Adam graph was 1.5-3 s of a 7.5 s first step (64x64, batch 8); this costs
+    about 0.4 s.  `_symbolic_build` is what Keras itself calls under a strategy
+    (tests/model/test_build.py counts the traces, so a Keras that changes it is noticed).
+    """
+    build = getattr(model, "_symbolic_build", None)
+    if build is None:
+        return
+    labels = {n: o for n, o in zip(model.output_names, model.outputs)}
+    build(data_batch=(model.inputs[0], labels))
 
 
 def seed_weights_to_fast(seed_model, fast_model) -> None:

@@ -1,9 +1,13 @@
 """Per-frame genre probabilities over whole trailers.
 
-A trailer is run in fixed-size chunks through a *stateful* copy of the model: every recurrent
-layer keeps its h, c between chunks, so the result equals one pass over the whole trailer
-while memory stays bounded by the chunk.  The last chunk is padded at the end (the model is
-causal; padded frames cannot change earlier outputs), so one traced graph serves all lengths.
+A trailer is run in chunks through a *stateful* copy of the model: every recurrent layer keeps
+its h, c between chunks, so the result equals one pass over the whole trailer while memory
+stays bounded by the chunk.  The state restarts at shot cuts, so shots are independent
+sequences; with the project's own layers several shots run side by side as one batch (one
+"lane" each, longest shots together): fewer calls and loop iterations, and no shot padded to
+whole chunks (model/README.md, "First step, prediction and the recurrence", has the figures).
+Shorter shots in a batch are padded at their end (the model is causal; padded frames cannot
+change earlier outputs).  One traced graph serves every batch and chunk length.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from .precision import layer_policy
 from .precision import resolve as resolve_precision
 
 DEFAULT_CHUNK = 64
+# Shots run side by side.  A call carries at most max(2 * chunk, 16 * lanes) frames (128 by
+# default: what one training step holds), one shot alone `chunk` frames.
+DEFAULT_LANES = 8
 _RECURRENT = (keras.layers.ConvLSTM2D, FastConvLSTM2D)
 
 
@@ -52,8 +59,11 @@ class Predictor:
     model's weights change (training), call `sync()`.
     """
 
-    def __init__(self, model, chunk=DEFAULT_CHUNK, precision=None):
-        """`precision`: compute precision of the copy that runs ('float32', 'bfloat16',
+    def __init__(self, model, chunk=DEFAULT_CHUNK, precision=None, lanes=DEFAULT_LANES):
+        """`chunk`: frames of one shot per call (fewer when many shots run side by side).
+        `lanes`: shots run side by side (models with the project's recurrent layer; Keras'
+        own ConvLSTM2D, as in the literal seed model, needs a fixed batch: one lane).
+        `precision`: compute precision of the copy that runs ('float32', 'bfloat16',
         'float16', or 'auto' for the machine's fastest; None: as `model` computes).  Weights
         are float32 whatever the precision a model was trained in (`model.precision`)."""
         self.model = model
@@ -63,12 +73,21 @@ class Predictor:
         if precision is not None:
             precision = resolve_precision(precision)
         self.geometry = (channels, rows, cols)
-        inp = keras.Input(batch_shape=(1, self.chunk, channels, rows, cols), name="chunk_input")
+        recurrent = [layer for layer in model.layers if isinstance(layer, _RECURRENT)]
+        own_layers = all(isinstance(layer, FastConvLSTM2D) for layer in recurrent)
+        self.lanes = max(1, int(lanes)) if own_layers else 1
+        # Keras' stateful ConvLSTM2D wants one fixed input shape (given chunks of any length
+        # it returned wrong values after each chunk's first frame): chunks padded to `chunk`.
+        batch, time = (None, None) if own_layers else (1, self.chunk)
+        self._padded = not own_layers
+        inp = keras.Input(batch_shape=(batch, time, channels, rows, cols), name="chunk_input")
 
         def clone(layer):
             config = layer.get_config()
             if isinstance(layer, _RECURRENT):
                 config["stateful"] = True
+                if isinstance(layer, FastConvLSTM2D):
+                    config["state_lanes"] = self.lanes
             if precision is not None:
                 config["dtype"] = layer_policy(layer, precision, output_names)
             return layer.__class__.from_config(config)
@@ -78,7 +97,9 @@ class Predictor:
         self.stream = keras.models.clone_model(model, input_tensors=inp, clone_function=clone)
         self._recurrent = [layer for layer in self.stream.layers if isinstance(layer, _RECURRENT)]
         self.sync()
-        self._run = tf.function(lambda x: self.stream(x, training=False), jit_compile=False)
+        spec = tf.TensorSpec((batch, time, channels, rows, cols), tf.float32)
+        self._run = tf.function(lambda x: self.stream(x, training=False), input_signature=[spec],
+                                jit_compile=False)
 
     def sync(self) -> None:
         """Copy the source model's current weights (stateful copies add no weights)."""
@@ -101,23 +122,38 @@ class Predictor:
         of the 6 frames after a cut, 14-23 % with resets; macro-F1 0.861 -> 0.889)."""
         scene = check_scene(scene, self.geometry)
         bounds = [0, *sorted(c for c in set(int(c) for c in cuts) if 0 < c < len(scene)), len(scene)]
-        return np.concatenate([self._predict_shot(scene[a:b])
-                               for a, b in zip(bounds[:-1], bounds[1:])], axis=0)
+        shots = sorted(zip(bounds[:-1], bounds[1:]), key=lambda s: s[0] - s[1])  # longest first
+        out = None
+        for k in range(0, len(shots), self.lanes):
+            group = shots[k : k + self.lanes]
+            for start, probs in self._predict_group(scene, group):
+                if out is None:
+                    out = np.empty((len(scene), probs.shape[-1]), np.float32)
+                for lane, (a, b) in enumerate(group):
+                    n = min(len(probs[lane]), b - a - start)
+                    if n > 0:
+                        out[a + start : a + start + n] = probs[lane, :n]
+        return out
 
-    def _predict_shot(self, scene) -> np.ndarray:
-        frames = len(scene)
-        outputs = []
+    def _predict_group(self, scene, group):
+        """Yield (offset, (lanes, frames, genres)) for shots run side by side from a fresh
+        state, in chunks."""
+        longest = group[0][1] - group[0][0]
+        step = self.chunk if len(group) == 1 else max(16, self.chunk * 2 // len(group))
         self.reset()
-        for start in range(0, frames, self.chunk):
-            part = scene[start : start + self.chunk]
-            x = np.zeros((1, self.chunk) + scene.shape[1:], np.float32)
-            x[0, : len(part)] = part
-            x *= 1.0 / 255.0
-            out = self._run(tf.constant(x))
-            probs = np.concatenate([np.asarray(o)[0] for o in out], axis=-1)
-            outputs.append(probs[: len(part)])
-        self.reset()
-        return np.concatenate(outputs, axis=0).astype(np.float32)
+        try:
+            for start in range(0, longest, step):
+                frames = min(step, longest - start)
+                padded = self.chunk if self._padded else frames
+                x = np.zeros((len(group), padded) + scene.shape[1:], np.float32)
+                for lane, (a, b) in enumerate(group):
+                    part = scene[a + start : min(b, a + start + frames)]
+                    x[lane, : len(part)] = part
+                x *= 1.0 / 255.0
+                out = self._run(tf.constant(x))
+                yield start, np.concatenate([np.asarray(o) for o in out], axis=-1)
+        finally:
+            self.reset()
 
 
 def check_scene(scene, geometry, name="scene") -> np.ndarray:

@@ -123,3 +123,22 @@ def test_saved_model_loads_in_safe_mode(tmp_path):
     for u, v in zip(m(x), loaded(x)):
         np.testing.assert_allclose(np.asarray(u), np.asarray(v), atol=1e-6)
     assert loaded.loss["cat_g2"].pos_weight == 3.0
+
+
+def test_the_first_training_step_is_traced_once(monkeypatch):
+    """Keras without a distribute strategy would build the compiled loss inside the first
+    trace; the step then creates variables and TensorFlow traces it again (seconds at the
+    start of every training run).  compile_model builds that state beforehand."""
+    import tensorflow as tf
+
+    from model.build import compile_model
+
+    m = compile_model(build_model(12, 12, 2, filters=(2, 2, 2), dense=(4,)), [2.0, 1.0])
+    traces = []
+    step = m.train_step
+    monkeypatch.setattr(m, "train_step", lambda data: traces.append(1) or step(data))
+    x = np.zeros((2, 3, 3, 12, 12), np.float32)
+    y = {n: np.ones((2, 3, 1), np.float32) for n in m.output_names}
+    m.fit(tf.data.Dataset.from_tensors((x, y)).repeat(), steps_per_epoch=2, epochs=2, verbose=0)
+    assert len(traces) == 1
+    assert m.optimizer.iterations.numpy() == 4

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from model.build import build_model
+from model.build import build_model, build_seed_model, seed_weights_to_fast
 from model.errors import ModelDataError, ModelRunError
 from model.evaluate import evaluate
 from model.predict import Predictor, load, predict, predict_dataset, predict_file, to_source_frames
@@ -39,6 +39,29 @@ def test_state_starts_afresh_at_each_cut(tiny_model):
     carried = predictor.predict(scene)
     np.testing.assert_allclose(carried[:11], with_cuts[:11], atol=1e-6)  # before the first cut
     assert np.abs(carried[11:] - with_cuts[11:]).max() > 1e-4
+
+
+def test_shots_side_by_side_give_each_shot_its_own_pass(tiny_model):
+    """Shots of different lengths run as lanes of one batch, in chunks, padded at their
+    ends: every frame gets what a pass of the plain model over its shot alone gives."""
+    scene = np.random.default_rng(2).integers(0, 256, (61, 3, 16, 16), dtype=np.uint8)
+    cuts = [3, 20, 22, 40, 47]  # shots of 3, 17, 2, 18, 7 and 14 frames
+    bounds = [0, *cuts, len(scene)]
+    expected = np.concatenate([
+        np.concatenate([np.asarray(o)[0] for o in tiny_model(
+            scene[None, a:b].astype(np.float32) / 255.0, training=False)], axis=-1)
+        for a, b in zip(bounds[:-1], bounds[1:])])
+    for lanes, chunk in ((4, 5), (8, 64), (1, 7)):
+        predictor = Predictor(tiny_model, chunk=chunk, lanes=lanes)
+        np.testing.assert_allclose(predictor.predict(scene, cuts), expected, atol=1e-5)
+    # The literal seed model's Keras ConvLSTM2D needs a fixed batch: one lane, same answer.
+    seed = build_seed_model(16, 16, 3, filters=(4, 3, 2), dense=(8, 4), output_activation="sigmoid")
+    seed_weights_to_fast(seed, fast := build_model(16, 16, 3, filters=(4, 3, 2), dense=(8, 4),
+                                                   seed_head=True, bn_momentum=0.99))
+    literal = Predictor(seed, chunk=6)
+    assert literal.lanes == 1
+    np.testing.assert_allclose(literal.predict(scene, cuts), Predictor(fast, chunk=6).predict(
+        scene, cuts), atol=1e-5)
 
 
 @pytest.mark.parametrize("scene, problem", [
