@@ -207,5 +207,5 @@ def test_the_settings_tab_names_whose_labels_it_trains_on_after_a_switch(make_wi
     window = make_window(demo_project)
     source = window.model_ctl.panel.settings.source_label
     assert source.text().endswith(window.state.annotator)
-    assert window.switch_annotator("bob")
+    assert window.files.switch_annotator("bob")
     assert source.text() == "Trains on the labels of: bob"
