@@ -126,3 +126,34 @@ def test_fit_keeps_plain_thresholding_on_clean_probabilities():
 def test_the_grid_starts_with_plain_thresholding():
     assert next(iter(candidates(24))) == PLAIN
     assert all(p.min_frames >= 1 for p in candidates(24))
+
+
+def _drop_short_runs_one_by_one(track, support, min_frames):
+    """The rule as first written: each short run's evidence summed on its own."""
+    track = np.asarray(track, bool).copy()
+    while True:
+        change = np.flatnonzero(track[1:] != track[:-1]) + 1
+        starts, ends = np.r_[0, change], np.r_[change, len(track)]
+        if len(starts) < 2:
+            return track
+        short = np.flatnonzero(ends - starts < min_frames)
+        if not len(short):
+            return track
+        own = [float(np.sum(support[starts[k]:ends[k]], dtype=np.float64))
+               * (1 if track[starts[k]] else -1) for k in short]
+        k = short[int(np.argmin(own))]
+        track[starts[k]:ends[k]] = ~track[starts[k]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 30), st.integers(1, 300))
+def test_dropping_short_runs_matches_the_rule_run_by_run(seed, min_frames, frames):
+    """The running-sum version (it keeps the GUI responsive while a run is fitted) flips
+    the same runs as summing each run's evidence on its own."""
+    from model.decode import _drop_short_runs
+
+    rng = np.random.default_rng(seed)
+    track = rng.random(frames) < rng.uniform(0.2, 0.8)
+    support = rng.standard_normal(frames).astype(np.float32)
+    expected = _drop_short_runs_one_by_one(track, support, min_frames)
+    assert np.array_equal(_drop_short_runs(track, support, min_frames), expected)
