@@ -201,6 +201,12 @@ def test_the_metrics_title_is_never_cut_off(make_window, demo_project, qtbot):
     assert title.width() <= title.parentWidget().contentsRect().width()
     assert title.height() >= title.heightForWidth(title.width()) > title.fontMetrics().height()
     assert title.toolTip() == title.text()
+    # and every column's name is whole (a narrow dock scrolls the table sideways)
+    table = panel.metrics
+    header = table.horizontalHeader()
+    for c in range(table.columnCount()):
+        name = table.horizontalHeaderItem(c).text()
+        assert header.sectionSize(c) >= header.fontMetrics().horizontalAdvance(name), name
 
 
 def test_the_settings_tab_names_whose_labels_it_trains_on_after_a_switch(make_window, demo_project):

@@ -50,7 +50,11 @@ class MetricsTable(QtWidgets.QWidget):
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.NoSelection)
         self.table.setFocusPolicy(Qt.NoFocus)
-        self.table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.Stretch)
+        # Each column as wide as its name and figures (stretched columns clipped "Precision"
+        # in the dock's first width); a narrow dock scrolls sideways instead.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeToContents)
+        header.setStretchLastSection(True)
         self.table.verticalHeader().setDefaultSectionSize(20)
         self.table.setMinimumHeight(80)
         layout = QtWidgets.QVBoxLayout(self)
