@@ -34,7 +34,7 @@ def read_manifest(folder: Path) -> dict | None:
     return manifest
 
 
-PIXEL_SOURCES = ([], ["proxy"], ["scaled-in-decoder"])  # what _pixel_source can say
+PIXEL_SOURCES = ([], ["proxy"], ["scaled-in-decoder"])  # what export._pixel_source can say
 
 
 def scene_key_of(video: Video, size, stride: int, pixel_source: list[str]) -> str:
