@@ -15,6 +15,7 @@ Main entry points:
 
 import importlib
 
+from . import runtime_env
 from .errors import (  # noqa: F401  (cheap, re-exported for convenience)
     ModelConfigError,
     ModelDataError,
@@ -23,9 +24,12 @@ from .errors import (  # noqa: F401  (cheap, re-exported for convenience)
     TrainingDivergedError,
 )
 
+# Before any submodule can import TensorFlow: its allocator reads the environment once.
+runtime_env.apply()
+
 _SUBMODULES = {
     "augment", "build", "config", "data", "distribute", "evaluate", "files", "layers", "losses",
-    "metrics", "monitor", "pipeline", "predict", "quiet", "train",
+    "metrics", "monitor", "pipeline", "predict", "quiet", "runtime_env", "train",
 }
 
 
