@@ -36,7 +36,7 @@ import re
 import keras
 
 from .config import DEFAULT_GENRES
-from .layers import FastConvLSTM2D, GroupDense, GroupFlatten, SelectGroup
+from .layers import FastConvLSTM2D, FrameMaxPooling3D, GroupDense, GroupFlatten, SelectGroup
 from .losses import MaskedWeightedBCE
 
 SEED_FILTERS = (20, 10, 5)
@@ -104,6 +104,8 @@ def build_model(
     # (frames, C, rows, cols) -> (frames, rows, cols, C): the one transpose.
     x = keras.layers.Permute((1, 3, 4, 2), name="to_channels_last")(inp)
     common = dict(activation=activation, recurrent_activation=recurrent_activation)
+    # The literal model keeps Keras' own layers; the fast one pools frame by frame.
+    pool = FrameMaxPooling3D if fast else keras.layers.MaxPooling3D
     for block in (1, 2):
         f = filters[block - 1]
         if fast:
@@ -113,13 +115,13 @@ def build_model(
                 f, kernel_size, padding="same", return_sequences=True,
                 name=f"block{block}_convlstm", **common)(x)
         x = keras.layers.BatchNormalization(axis=-1, momentum=bn_momentum, name=f"block{block}_bn")(x)
-        x = keras.layers.MaxPooling3D(pools[block - 1], padding="same", name=f"block{block}_pool")(x)
+        x = pool(pools[block - 1], padding="same", name=f"block{block}_pool")(x)
 
     if fast:
         g = len(genres)
         y = FastConvLSTM2D(filters[2], kernel_size, groups=g, name="branches_convlstm",
                            kernel_initializer=branch_kernel_initializer, **common)(x)
-        y = keras.layers.MaxPooling3D(pools[2], padding="same", name="branches_pool")(y)
+        y = pool(pools[2], padding="same", name="branches_pool")(y)
         y = GroupFlatten(g, name="branches_flatten")(y)
         for k, units in enumerate(dense, 1):
             if dropout:

@@ -23,7 +23,7 @@ from . import losses as _losses  # noqa: F401  (registers the loss for compiled 
 from .data import check_dataset, open_npy, read_manifest
 from .errors import ModelDataError, ModelRunError
 from .files import MODEL_FILE, read_run_config
-from .layers import FastConvLSTM2D
+from .layers import FastConvLSTM2D, FrameMaxPooling3D
 from .precision import layer_policy
 from .precision import resolve as resolve_precision
 
@@ -90,7 +90,10 @@ class Predictor:
                     config["state_lanes"] = self.lanes
             if precision is not None:
                 config["dtype"] = layer_policy(layer, precision, output_names)
-            return layer.__class__.from_config(config)
+            cls = layer.__class__
+            if own_layers and cls is keras.layers.MaxPooling3D:
+                cls = FrameMaxPooling3D  # runs saved before it existed: same pools, faster
+            return cls.from_config(config)
 
         # A full clone (own variables, plain ones even if `model` lives under a
         # tf.distribute strategy); weights are copied by layer name in sync().
