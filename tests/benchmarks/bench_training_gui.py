@@ -15,7 +15,8 @@ ones continue from the previous run). Prints
 
 Options: ``--trailers 8 --seconds 20 --size 32x32 --epochs 2 --window 16 --batch 4
 --steps N (steps per epoch; default: one pass over the training frames) --retrains 2
---play (keep the video playing, looping, while it trains) --keep``.
+--play (keep the video playing, looping, while it trains) --keep --stacks`` (where the other
+threads were after each stall over 100 ms).
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class StallMeter:
         self.samples: dict[str, list[float]] = {}
         self.details: dict[str, list[float]] = {}
         self._last = None
+        self._last_cpu = None
+        self.stacks = False
+        self.long_stalls: list[tuple[float, float, str, str, str]] = []
         self.timer = QtCore.QTimer(interval=TICK_MS)
         self.timer.setTimerType(QtCore.Qt.PreciseTimer)
         self.timer.timeout.connect(self._tick)
@@ -66,12 +70,37 @@ class StallMeter:
         self.timer.stop()
 
     def _tick(self):
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         late = (now - self._last) * 1000 - TICK_MS
-        self._last = now
+        # The GUI thread's own CPU time over the stall: near the stall itself, the GUI thread
+        # was busy; near 0, it was waiting (for the GIL, or for a core).
+        busy = (cpu - self._last_cpu) * 1000 if self._last_cpu is not None else 0.0
+        self._last, self._last_cpu = now, cpu
         self.samples.setdefault(self.phase, []).append(max(0.0, late))
+        if self.stacks and late > 100:
+            self.long_stalls.append((late, busy, self.phase, self.detail, self._where()))
         if self.detail:
             self.details.setdefault(self.detail, []).append(max(0.0, late))
+
+    @staticmethod
+    def _where():
+        """Where the other threads are the moment the GUI thread runs again: a worker that
+        held the GIL shows the line it let go at; a stall of the GUI thread's own shows no
+        worker in Python."""
+        import sys
+        import threading
+        import traceback
+
+        me = threading.get_ident()
+        names = {t.ident: t.name for t in threading.enumerate()}
+        lines = []
+        for ident, frame in sys._current_frames().items():
+            if ident == me:
+                continue
+            calls = [f"{Path(f.f_code.co_filename).name}:{n} {f.f_code.co_name}"
+                     for f, n in list(traceback.walk_stack(frame))[:5]]
+            lines.append(f"{names.get(ident, ident)}: " + " <- ".join(calls))
+        return "\n        ".join(lines)
 
     @staticmethod
     def _line(name, values, indent="  "):
@@ -88,6 +117,10 @@ class StallMeter:
         for detail, values in self.details.items():
             if values:
                 self._line(detail, values, "    ")
+        for late, busy, phase, detail, where in sorted(self.long_stalls, reverse=True)[:8]:
+            print(f"  stall {late:.1f} ms ({phase}, {detail or '-'}), GUI thread's own CPU "
+                  f"{busy:.1f} ms; other threads:\n        {where}")
+        self.long_stalls.clear()
 
 
 def main() -> None:
@@ -102,6 +135,8 @@ def main() -> None:
     parser.add_argument("--retrains", type=int, default=2)
     parser.add_argument("--play", action="store_true", help="play the trailer while training")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--stacks", action="store_true",
+                        help="print where the other threads were after each stall over 100 ms")
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-training-gui-"))
@@ -142,6 +177,7 @@ def main() -> None:
 
         for n in range(args.retrains):
             meter = StallMeter()
+            meter.stacks = args.stacks
             epochs_seen = [0]
 
             def on_event(event, meter=meter, epochs_seen=epochs_seen):
