@@ -140,7 +140,12 @@ def check(folder: Path, vid: int, logs: list[tuple[Path, bool]]) -> None:
 
 
 def test_random_kills_of_two_writers_never_lose_a_committed_edit(tmp_path):
-    ctx = multiprocessing.get_context("fork")
+    # Writers fork from a fork server, not from this process: by now the test process may hold
+    # other tests' threads (TensorFlow's pools, decoders), and a child forked while one of them
+    # held a lock would wait for it forever.  The server preloads this module, so each writer
+    # still starts in milliseconds.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
     folder = tmp_path / "proj"
     with Project.create(folder) as project:
         vid = add_trailer(project)
@@ -154,7 +159,7 @@ def test_random_kills_of_two_writers_never_lose_a_committed_edit(tmp_path):
             "import": (import_writer, 10_000 if "import" in victims else rng.randint(1, 3)),
         }
         procs = {}
-        for name, (fn, commits) in writers.items():  # no connection of ours is open: safe to fork
+        for name, (fn, commits) in writers.items():
             log = tmp_path / f"{round_:02d}-{name}.jsonl"
             procs[name] = (ctx.Process(target=fn, args=(str(folder), vid, rng.randrange(2**32),
                                                          str(log), commits)), log)
