@@ -27,7 +27,9 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -47,7 +49,7 @@ class StallMeter:
     """Lateness of a 5 ms timer, per phase (what the worker does) and per detail (training's
     own stage within the phase)."""
 
-    def __init__(self):
+    def __init__(self, stacks=False):
         from PySide6 import QtCore
 
         self.phase = "idle"
@@ -56,7 +58,7 @@ class StallMeter:
         self.details: dict[str, list[float]] = {}
         self._last = None
         self._last_cpu = None
-        self.stacks = False
+        self.stacks = stacks
         self.long_stalls: list[tuple[float, float, str, str, str]] = []
         self.timer = QtCore.QTimer(interval=TICK_MS)
         self.timer.setTimerType(QtCore.Qt.PreciseTimer)
@@ -87,10 +89,6 @@ class StallMeter:
         """Where the other threads are the moment the GUI thread runs again: a worker that
         held the GIL shows the line it let go at; a stall of the GUI thread's own shows no
         worker in Python."""
-        import sys
-        import threading
-        import traceback
-
         me = threading.get_ident()
         names = {t.ident: t.name for t in threading.enumerate()}
         lines = []
@@ -176,8 +174,7 @@ def main() -> None:
             window.player.play()
 
         for n in range(args.retrains):
-            meter = StallMeter()
-            meter.stacks = args.stacks
+            meter = StallMeter(stacks=args.stacks)
             epochs_seen = [0]
 
             def on_event(event, meter=meter, epochs_seen=epochs_seen):
