@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 import time
 from dataclasses import asdict, dataclass, fields
 
@@ -94,16 +95,22 @@ def _cut_mask(frames: int, cuts) -> np.ndarray:
 
 
 def _viterbi(margins: np.ndarray, change_cost: np.ndarray) -> np.ndarray:
-    """Cheapest present/absent path per genre: margins (frames, genres) log-odds above the
-    threshold; change_cost (frames,) the price of a change between frame t-1 and t."""
-    frames, genres = margins.shape
+    """Cheapest present/absent path per column: margins (frames, columns) log-odds above the
+    threshold; change_cost the price of a change between frame t-1 and t, (frames,) for all
+    columns or (frames, columns) each its own (`decode_many` runs many settings at once).
+
+    The loop over frames is many small NumPy calls that hold the GIL: it breathes (`_breathe`)."""
+    frames, columns = margins.shape
+    change_cost = np.broadcast_to(np.asarray(change_cost, np.float64).reshape(frames, -1),
+                                  (frames, columns))
     # Cost of "absent" is the evidence for present and vice versa (only the difference counts).
     cost_on = np.maximum(-margins, 0.0)
     cost_off = np.maximum(margins, 0.0)
     off, on = cost_off[0].copy(), cost_on[0].copy()
-    came_off = np.zeros((frames, genres), bool)  # best predecessor of "off" at t was "on"
-    came_on = np.zeros((frames, genres), bool)  # best predecessor of "on" at t was "off"
+    came_off = np.zeros((frames, columns), bool)  # best predecessor of "off" at t was "on"
+    came_on = np.zeros((frames, columns), bool)  # best predecessor of "on" at t was "off"
     for t in range(1, frames):
+        _breathe()
         price = change_cost[t]
         switch_to_off = on + price < off
         switch_to_on = off + price < on
@@ -111,30 +118,52 @@ def _viterbi(margins: np.ndarray, change_cost: np.ndarray) -> np.ndarray:
         off, on = (np.where(switch_to_off, on + price, off) + cost_off[t],
                    np.where(switch_to_on, off + price, on) + cost_on[t])
     state = on < off
-    path = np.empty((frames, genres), bool)
+    path = np.empty((frames, columns), bool)
     for t in range(frames - 1, -1, -1):
+        _breathe()
         path[t] = state
         state = np.where(state, ~came_on[t], came_off[t])
     return path
 
 
+def _breathe(period: float = 0.001, nap: float = 0.0003) -> None:
+    """Sleep `nap` seconds if `period` seconds passed since the last nap.
+
+    Decoding runs in the training worker beside the GUI thread, as Python-level loops of
+    small NumPy calls that hold the GIL. The GUI thread gives the GIL up at each Qt call and
+    must win it back each time: against a worker that never lets go it waits a switch
+    interval (5 ms) per call, and the 60 ms of GUI work at an epoch's end took 80-310 ms
+    while `fit` ran (the "decoding" stalls of tests/benchmarks/bench_training_gui.py). A
+    `time.sleep(0)` releases the GIL but usually takes it straight back; a real nap of 1 ms
+    in 4 hands it over (the same GUI work: 60-90 ms) for ~1/5 more time in `fit`. The main
+    thread (the command line, or a GUI decoding for itself) never naps."""
+    global _next_breath
+    if threading.current_thread() is threading.main_thread():
+        return
+    now = time.perf_counter()
+    if now >= _next_breath:
+        time.sleep(nap)
+        _next_breath = time.perf_counter() + period
+
+
+_next_breath = 0.0
+
+
 def _runs(track: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     change = np.flatnonzero(track[1:] != track[:-1]) + 1
-    return np.r_[0, change], np.r_[change, len(track)]
+    return np.concatenate(([0], change)), np.concatenate((change, [len(track)]))
 
 
 def _drop_short_runs(track: np.ndarray, support: np.ndarray, min_frames: int) -> np.ndarray:
     """Flip runs shorter than `min_frames`, the least supported first, until none is left.
     support: (frames,) evidence for "present" (log-odds margin).
 
-    Each pass is a handful of array operations (a run's evidence from one running sum), and
-    each yields the GIL: this runs in the training worker beside the GUI thread, and a
-    Python-level loop of small NumPy calls here held the GIL for up to a second on CPython
-    3.11 (measured: a 5 ms GUI timer fired 1.9 s late; with the yield, 2 ms)."""
+    Each pass is a handful of array operations (a run's evidence from one running sum) and
+    breathes (`_breathe`): this runs in the training worker beside the GUI thread."""
     track = track.copy()
     running = np.concatenate([[0.0], np.cumsum(support, dtype=np.float64)])
     while True:
-        time.sleep(0)  # let the GUI thread take the GIL (see above)
+        _breathe()
         starts, ends = _runs(track)
         if len(starts) < 2:
             return track
@@ -152,22 +181,50 @@ def decode(probs, cuts=(), params: Decoding = PLAIN) -> np.ndarray:
     """(frames, genres) probabilities -> (frames, genres) float32 0/1 accepted labels.
 
     cuts: frames (of the same frame numbering) where a new shot starts."""
+    return decode_many(probs, cuts, [params])[0]
+
+
+def decode_many(probs, cuts, params_list) -> list[np.ndarray]:
+    """`decode` of one trailer under each of `params_list`, in order, sharing the work:
+    the settings that differ only in `min_frames` share one best path, and all best paths
+    of one threshold come from one Viterbi pass (its columns: genres x change costs)."""
     probs = np.asarray(probs)
     if probs.ndim != 2:
         raise ValueError(f"decode: probabilities must be (frames, genres), got {probs.shape}")
+    params_list = list(params_list)
     if not len(probs):
-        return np.zeros(probs.shape, np.float32)
-    margins = _margins(probs, params.threshold)
-    at_cut = _cut_mask(len(probs), cuts)
-    if params.is_plain:
-        return (margins >= 0).astype(np.float32)
+        return [np.zeros(probs.shape, np.float32) for _ in params_list]
+    frames, genres = probs.shape
+    at_cut = _cut_mask(frames, cuts)
+    margins_at = {t: _margins(probs, t) for t in {p.threshold for p in params_list}}
+    paths = {}  # (threshold, inside cost, cut cost) -> (frames, genres) bool best path
+    for threshold, margins in margins_at.items():
+        costs = sorted({_change_costs(p) for p in params_list
+                        if p.threshold == threshold and not p.is_plain})
+        if not costs:
+            continue
+        change = np.stack([np.where(at_cut, cut, inside) for inside, cut in costs], axis=1)
+        best = _viterbi(np.tile(margins, (1, len(costs))), np.repeat(change, genres, axis=1))
+        for k, cost in enumerate(costs):
+            paths[(threshold, *cost)] = best[:, k * genres:(k + 1) * genres]
+    out = []
+    for params in params_list:
+        margins = margins_at[params.threshold]
+        if params.is_plain:
+            out.append((margins >= 0).astype(np.float32))
+            continue
+        labels = paths[(params.threshold, *_change_costs(params))].copy()
+        if params.min_frames > 1:
+            for g in range(genres):
+                labels[:, g] = _drop_short_runs(labels[:, g], margins[:, g], params.min_frames)
+        out.append(labels.astype(np.float32))
+    return out
+
+
+def _change_costs(params: Decoding) -> tuple[float, float]:
+    """(price of a change inside a shot, price at a cut)."""
     inside = math.inf if params.shot_vote else float(params.switch_cost)
-    change_cost = np.where(at_cut, float(params.cut_cost), inside)
-    labels = _viterbi(margins, change_cost)
-    if params.min_frames > 1:
-        for g in range(labels.shape[1]):
-            labels[:, g] = _drop_short_runs(labels[:, g], margins[:, g], params.min_frames)
-    return labels.astype(np.float32)
+    return inside, float(params.cut_cost)
 
 
 # ---- fitting on validation trailers --------------------------------------------------------
@@ -218,10 +275,12 @@ def fit(probs_list, truths, cuts_list, genre_names, fps=None, margin=0.5) -> tup
     if not probs_list:
         return PLAIN, {"trailers": 0}
     truths = [np.asarray(t, np.float32) for t in truths]
+    grid = candidates(fps)
+    decoded = [decode_many(p, c, grid) for p, c in zip(probs_list, cuts_list)]
     scored = []
-    for params in candidates(fps):
-        preds = [decode(p, c, params) for p, c in zip(probs_list, cuts_list)]
-        scored.append((objective(truths, preds, genre_names), params))
+    for k, params in enumerate(grid):
+        _breathe()
+        scored.append((objective(truths, [d[k] for d in decoded], genre_names), params))
     valid = [s for s in scored if not math.isnan(s[0])]
     if not valid:
         return PLAIN, {"trailers": len(probs_list)}

@@ -55,8 +55,8 @@ def segments(seq, background=NONE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         empty = np.zeros(0, np.int64)
         return seq[:0], empty, empty
     change = np.flatnonzero(seq[1:] != seq[:-1]) + 1
-    starts = np.r_[0, change]
-    ends = np.r_[change, len(seq)]
+    starts = np.concatenate(([0], change))  # not np.r_: 10x slower, and fit calls this a lot
+    ends = np.concatenate((change, [len(seq)]))
     labels = seq[starts]
     keep = labels != background
     return labels[keep], starts[keep], ends[keep]
@@ -91,8 +91,13 @@ def edit_score(pred, truth, background=NONE) -> float:
 
 def f1_counts(pred, truth, overlap, background=NONE) -> tuple[int, int, int]:
     """(TP, FP, FN) of one trailer at IoU threshold `overlap` (0-1), greedy as the reference."""
-    p_label, p_start, p_end = segments(pred, background)
-    y_label, y_start, y_end = segments(truth, background)
+    return _f1_counts(segments(pred, background), segments(truth, background), overlap)
+
+
+def _f1_counts(predicted, true, overlap) -> tuple[int, int, int]:
+    """`f1_counts` of segments already found: (labels, starts, ends) of each."""
+    p_label, p_start, p_end = predicted
+    y_label, y_start, y_end = true
     hits = np.zeros(len(y_label), bool)
     tp = fp = 0
     for label, start, end in zip(p_label, p_start, p_end):
@@ -124,9 +129,12 @@ class SegmentTally:
         if pred.shape != truth.shape:
             raise ValueError(f"segment scores: prediction {pred.shape} and truth {truth.shape} "
                              "must have the same shape")
-        self.edits.append(edit_score(pred, truth, self.background))
+        predicted, true = segments(pred, self.background), segments(truth, self.background)
+        longest = max(len(predicted[0]), len(true[0]))  # edit_score's, with segments found once
+        self.edits.append((1.0 - levenshtein(predicted[0], true[0]) / longest) * 100.0
+                          if longest else math.nan)
         for k, overlap in enumerate(OVERLAPS):
-            self.counts[k] += f1_counts(pred, truth, overlap, self.background)
+            self.counts[k] += _f1_counts(predicted, true, overlap)
 
     def result(self) -> dict:
         """``{"edit", "f1@10", "f1@25", "f1@50"}`` in 0-100, NaN where undefined."""

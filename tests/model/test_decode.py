@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.decode import PLAIN, Decoding, candidates, decode, fit
+from model.decode import PLAIN, Decoding, candidates, decode, decode_many, fit
 
 
 def _runs(track):
@@ -157,3 +157,79 @@ def test_dropping_short_runs_matches_the_rule_run_by_run(seed, min_frames, frame
     support = rng.standard_normal(frames).astype(np.float32)
     expected = _drop_short_runs_one_by_one(track, support, min_frames)
     assert np.array_equal(_drop_short_runs(track, support, min_frames), expected)
+
+
+def _path_cost(margins, path, change_cost):
+    """What the decoder minimises for one genre's present/absent `path`."""
+    disagree = np.where(path, np.maximum(-margins, 0.0), np.maximum(margins, 0.0)).sum()
+    changes = np.flatnonzero(path[1:] != path[:-1]) + 1
+    return disagree + change_cost[changes].sum()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 9))
+def test_the_decoded_path_is_the_cheapest_of_all_paths(seed, frames):
+    """Exhaustively: no present/absent sequence explains the probabilities more cheaply."""
+    import itertools
+
+    from model.decode import _change_costs, _cut_mask, _margins
+
+    rng = np.random.default_rng(seed)
+    probs = rng.random((frames, 2))
+    cuts = np.flatnonzero(rng.random(frames) < 0.3)
+    params = Decoding(switch_cost=float(rng.choice([0.5, 2.0, 5.0])), cut_cost=float(rng.choice([0.0, 1.0])),
+                      shot_vote=bool(rng.random() < 0.3))
+    inside, at_cut = _change_costs(params)
+    change_cost = np.where(_cut_mask(frames, cuts), at_cut, inside)
+    margins = _margins(probs, params.threshold)
+    out = decode(probs, cuts, params) > 0.5
+    for g in range(2):
+        best = min(_path_cost(margins[:, g], np.array(p, bool), change_cost)
+                   for p in itertools.product((False, True), repeat=frames))
+        assert _path_cost(margins[:, g], out[:, g], change_cost) == pytest.approx(best)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 120))
+def test_decoding_every_candidate_at_once_equals_decoding_each(seed, frames):
+    """`fit` decodes the whole grid in one pass (columns: genres x change costs); each
+    setting must come out exactly as when decoded alone."""
+    rng = np.random.default_rng(seed)
+    probs = np.clip(rng.random((frames, 3)) * 0.6 + (rng.random((1, 3)) * 0.4), 0, 1)
+    cuts = np.flatnonzero(rng.random(frames) < 0.1)
+    grid = candidates(8.0) + [Decoding(threshold=0.3, switch_cost=2.0)]
+    together = decode_many(probs, cuts, grid)
+    assert len(together) == len(grid)
+    for params, labels in zip(grid, together):
+        assert np.array_equal(labels, decode(probs, cuts, params)), params
+
+
+def test_decoding_many_of_an_empty_trailer_gives_empty_labels():
+    out = decode_many(np.zeros((0, 6), np.float32), [], candidates(24.0)[:3])
+    assert [o.shape for o in out] == [(0, 6)] * 3
+
+
+def test_decoding_in_a_worker_thread_naps_so_the_gui_gets_the_gil(monkeypatch):
+    """A worker decoding (training's fit) sleeps now and then: a GUI thread waiting for
+    the GIL gets it within a nap, not after its work waited a switch interval per Qt call.
+    The main thread (the command line) never naps."""
+    import threading
+    import types
+
+    import model.decode as D
+
+    naps, clock = [], iter(range(10**9))
+    fake_time = types.SimpleNamespace(sleep=naps.append,
+                                      perf_counter=lambda: next(clock) * 0.001)  # 1 ms a read
+    monkeypatch.setattr(D, "time", fake_time)  # decode's own clock only
+    monkeypatch.setattr(D, "_next_breath", 0.0)
+    probs = np.random.default_rng(0).random((200, 3))
+    params = Decoding(switch_cost=2.0, min_frames=3)
+    in_main = decode(probs, [50], params)
+    assert naps == []
+    out = []
+    worker = threading.Thread(target=lambda: out.append(decode(probs, [50], params)))
+    worker.start()
+    worker.join()
+    assert np.array_equal(out[0], in_main)  # the same labels, only paced
+    assert len(naps) >= 50 and all(s > 0 for s in naps)
