@@ -71,7 +71,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                        self.live, self.current_frame,
                                        lambda lo, hi: self.shot_tools.snap_fill(lo, hi), report, self)
         self.key_filter = self.labels.key_filter
-        QtWidgets.QApplication.instance().installEventFilter(self.key_filter)
+        self.key_filter.attach(QtWidgets.QApplication.instance())
         self.transport = PlaybackController(self.state, self.player, self.timeline,
                                             self.video_list.ids, lambda i: self.files.select_video(i),
                                             report, self)
@@ -420,5 +420,5 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.project is not None:
             self.project.close()
         self.prefs.sync()
-        QtWidgets.QApplication.instance().removeEventFilter(self.key_filter)
+        self.key_filter.detach(QtWidgets.QApplication.instance())
         super().closeEvent(event)

@@ -42,10 +42,15 @@ def is_text_input(widget: QtWidgets.QWidget | None) -> bool:
 
 
 class GenreKeyFilter(QtCore.QObject):
-    """Application-level event filter: genre keys pressed and released within ``window``.
+    """Event filter for genre keys pressed and released within ``window``.
 
-    Installed on the QApplication (so it sees the key whichever child has focus), it acts only
-    when the key goes to ``window`` and the focus is not in a text field. ``on_press(genre)`` and
+    ``attach`` installs it on the window and on whichever of its widgets has the keyboard
+    focus (a key event goes to the focus widget first), so it sees the key whichever child
+    has focus. It is deliberately *not* an application-wide filter: that runs Python for
+    every event of the application (paints, timers, ~500 a second), each needing the GIL,
+    which a training worker holds for milliseconds at a time; while a run was being fitted
+    the GUI froze for hundreds of ms waiting for it. It acts only when the key goes to
+    ``window`` and the focus is not in a text field. ``on_press(genre)`` and
     ``on_release(genre)`` return True when they used the key; auto-repeats are swallowed.
     ``on_suspend(genre, suspended)`` is told when a release starts (and stops) being pending.
     """
@@ -61,6 +66,48 @@ class GenreKeyFilter(QtCore.QObject):
         self._on_focus_lost = on_focus_lost
         self._keys: dict[int, int] = {}  # Qt key -> genre index
         self._pending: dict[int, QtCore.QTimer] = {}  # genre -> timer that ends the hold
+        self._focus: QtWidgets.QWidget | None = None  # the focus widget being watched
+        self._app: QtWidgets.QApplication | None = None  # set while attached
+
+    def attach(self, app: QtWidgets.QApplication) -> None:
+        """Start watching the window, its focus widget (following the focus) and the
+        application's state (a deactivated application ends every hold)."""
+        if self._app is not None:
+            return
+        self._app = app
+        self._window.installEventFilter(self)
+        app.focusChanged.connect(self._follow_focus)
+        app.applicationStateChanged.connect(self._on_application_state)
+        self._follow_focus(None, app.focusWidget())
+
+    def detach(self, app: QtWidgets.QApplication) -> None:
+        if self._app is not app:
+            return
+        self._app = None
+        app.focusChanged.disconnect(self._follow_focus)
+        app.applicationStateChanged.disconnect(self._on_application_state)
+        self._follow_focus(None, None)
+        self._window.removeEventFilter(self)
+
+    def watched(self) -> list[QtWidgets.QWidget]:
+        """The widgets whose events this filter sees (the window, and its focus widget)."""
+        return [self._window] + ([self._focus] if self._focus is not None else [])
+
+    def _follow_focus(self, _old, now) -> None:
+        if self._focus is not None:
+            try:
+                self._focus.removeEventFilter(self)
+            except RuntimeError:  # the widget is already deleted, and its filters with it
+                pass
+        self._focus = None
+        if isinstance(now, QtWidgets.QWidget) and now is not self._window and now.window() is self._window:
+            now.installEventFilter(self)
+            self._focus = now
+
+    def _on_application_state(self, state) -> None:
+        if state != Qt.ApplicationActive:
+            self.flush()
+            self._on_focus_lost()
 
     def set_keys(self, keys: list[str]) -> None:
         """The genres' keys in project order ("1".."6" by default)."""
@@ -94,10 +141,6 @@ class GenreKeyFilter(QtCore.QObject):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
         etype = event.type()
-        if etype == QEvent.ApplicationDeactivate:
-            self.flush()
-            self._on_focus_lost()
-            return False
         if etype not in (QEvent.KeyPress, QEvent.KeyRelease, QEvent.ShortcutOverride):
             return False
         if not isinstance(obj, QtWidgets.QWidget) or obj.window() is not self._window:
