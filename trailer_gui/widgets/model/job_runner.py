@@ -30,7 +30,8 @@ JOB_TITLES = {"train": "Training", "predict": "Prediction", "retrain": "Retrain"
 CANCELLED_TEXTS = {"train": "Training cancelled before it started",
                    "predict": "Prediction cancelled: the earlier predictions are unchanged",
                    "retrain": "Retrain cancelled: the previous model and predictions are unchanged"}
-REDRAW_MS = 100  # the curves redraw at most this often while batches stream in
+REDRAW_MS = 250  # the curves redraw at most this often while batches stream in: each redraw
+# is a repaint of two plots (~8 ms of the GUI thread, more while a worker holds the GIL)
 
 
 def error_text(exc: BaseException) -> str:
