@@ -16,13 +16,18 @@ ones continue from the previous run). Prints
 Options: ``--trailers 8 --seconds 20 --size 32x32 --epochs 2 --window 16 --batch 4
 --steps N (steps per epoch; default: one pass over the training frames) --retrains 2
 --play (keep the video playing, looping, while it trains) --keep --stacks`` (where the other
-threads were after each stall over 100 ms).
+threads were after each stall over 100 ms) ``--profile`` (the GUI thread's heaviest calls
+during each retrain, by cProfile: what the GUI itself does while the worker trains)
+``--slow-calls`` (each call from Qt into Python on the GUI thread that took over 20 ms: a
+slot, an event handler, a paint; with what the worker did meanwhile).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import shutil
 import statistics
 import sys
@@ -121,6 +126,64 @@ class StallMeter:
         self.long_stalls.clear()
 
 
+def _owner(obj) -> str:
+    """" of <the widgets holding obj>": which of several views of one class a call was on."""
+    chain, widget = [], obj
+    while widget is not None and len(chain) < 4 and hasattr(widget, "parent"):
+        try:
+            chain.append(type(widget).__name__)
+            widget = widget.parent() if callable(widget.parent) else None
+        except (RuntimeError, TypeError):
+            break
+    return f" of {' < '.join(chain[1:])}" if len(chain) > 1 else ""
+
+
+class SlowCalls:
+    """The GUI thread's calls from Qt into Python that took over `threshold_ms` (a slot, an
+    event handler, a paint), by a profile hook on this thread only. A call "from Qt" is a
+    Python call made while a C function (the event loop, a Qt method) is the innermost call;
+    only the outermost of those is timed."""
+
+    def __init__(self, meter: StallMeter, threshold_ms: float = 20.0):
+        self.meter, self.threshold = meter, threshold_ms / 1000
+        self.stack: list[bool] = []  # per open call: True for C functions, False for Python
+        self.outer: list[int] = []  # stack depths of the open calls from C being timed
+        self.slow = []
+
+    def _hook(self, frame, event, _arg):
+        if event == "c_call":
+            self.stack.append(True)
+        elif event == "call":
+            if self.stack and self.stack[-1] and not self.outer:
+                self.outer.append(len(self.stack))
+                self.started, self.cpu, self.code = time.perf_counter(), time.thread_time(), frame.f_code
+                self.owner = _owner(frame.f_locals.get("self"))
+            self.stack.append(False)
+        elif event in ("return", "c_return", "c_exception") and self.stack:
+            self.stack.pop()
+            if self.outer and len(self.stack) == self.outer[-1]:
+                self.outer.pop()
+                wall = time.perf_counter() - self.started
+                if wall > self.threshold:
+                    code = self.code
+                    self.slow.append((wall * 1000, (time.thread_time() - self.cpu) * 1000,
+                                      f"{Path(code.co_filename).name}:{code.co_firstlineno} "
+                                      f"{code.co_qualname}{self.owner}",
+                                      f"{self.meter.phase}, {self.meter.detail or '-'}"))
+
+    def start(self):
+        sys.setprofile(self._hook)
+
+    def stop(self):
+        sys.setprofile(None)
+
+    def report(self, title):
+        print(f"{title}: GUI calls into Python over {self.threshold * 1000:.0f} ms "
+              f"(wall ms, own CPU ms, what, while):")
+        for wall, cpu, what, phase in sorted(self.slow, reverse=True)[:15]:
+            print(f"  {wall:7.1f} {cpu:7.1f}  {what}  ({phase})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trailers", type=int, default=8)
@@ -133,6 +196,10 @@ def main() -> None:
     parser.add_argument("--retrains", type=int, default=2)
     parser.add_argument("--play", action="store_true", help="play the trailer while training")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--slow-calls", action="store_true",
+                        help="list the GUI thread's calls into Python over 20 ms")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the GUI thread during each retrain (cProfile)")
     parser.add_argument("--stacks", action="store_true",
                         help="print where the other threads were after each stall over 100 ms")
     args = parser.parse_args()
@@ -197,11 +264,24 @@ def main() -> None:
 
             finished = []
             ctl.sigJobFinished.connect(lambda kind, result, f=finished: f.append(result))
+            slow = SlowCalls(meter) if args.slow_calls else None
+            if slow:
+                slow.start()
+            profiler = cProfile.Profile() if args.profile else None
+            if profiler:
+                profiler.enable()  # this thread only: the GUI's own work
             meter.start()
             job = ctl.retrain()
             job.sigEvent.connect(on_event)
             wait_for(lambda: bool(finished) and ctl.job is None)
             meter.stop()
+            if slow:
+                slow.stop()
+                slow.report(f"retrain {n + 1}")
+            if profiler:
+                profiler.disable()
+                print(f"retrain {n + 1}: the GUI thread's heaviest calls (cProfile, cumulative):")
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"trailer_gui|pyqtgraph", 25)
             result = finished[0]
             if args.play and not window.player.is_playing():
                 window.player.seek(0)
