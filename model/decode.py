@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
-import time
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
+
+from .gil import breathe
 
 _EPS = 1e-4  # probabilities are clipped to [eps, 1 - eps]: a log-odds of at most ~9.2
 
@@ -99,7 +99,8 @@ def _viterbi(margins: np.ndarray, change_cost: np.ndarray) -> np.ndarray:
     threshold; change_cost the price of a change between frame t-1 and t, (frames,) for all
     columns or (frames, columns) each its own (`decode_many` runs many settings at once).
 
-    The loop over frames is many small NumPy calls that hold the GIL: it breathes (`_breathe`)."""
+    The loop over frames is many small NumPy calls that hold the GIL: it breathes
+    (`model.gil.breathe`)."""
     frames, columns = margins.shape
     change_cost = np.broadcast_to(np.asarray(change_cost, np.float64).reshape(frames, -1),
                                   (frames, columns))
@@ -110,7 +111,7 @@ def _viterbi(margins: np.ndarray, change_cost: np.ndarray) -> np.ndarray:
     came_off = np.zeros((frames, columns), bool)  # best predecessor of "off" at t was "on"
     came_on = np.zeros((frames, columns), bool)  # best predecessor of "on" at t was "off"
     for t in range(1, frames):
-        _breathe()
+        breathe()
         price = change_cost[t]
         switch_to_off = on + price < off
         switch_to_on = off + price < on
@@ -120,33 +121,12 @@ def _viterbi(margins: np.ndarray, change_cost: np.ndarray) -> np.ndarray:
     state = on < off
     path = np.empty((frames, columns), bool)
     for t in range(frames - 1, -1, -1):
-        _breathe()
+        breathe()
         path[t] = state
         state = np.where(state, ~came_on[t], came_off[t])
     return path
 
 
-def _breathe(period: float = 0.001, nap: float = 0.0003) -> None:
-    """Sleep `nap` seconds if `period` seconds passed since the last nap.
-
-    Decoding runs in the training worker beside the GUI thread, as Python-level loops of
-    small NumPy calls that hold the GIL. The GUI thread gives the GIL up at each Qt call and
-    must win it back each time: against a worker that never lets go it waits a switch
-    interval (5 ms) per call, and the 60 ms of GUI work at an epoch's end took 80-310 ms
-    while `fit` ran (the "decoding" stalls of tests/benchmarks/bench_training_gui.py). A
-    `time.sleep(0)` releases the GIL but usually takes it straight back; a real nap of 1 ms
-    in 4 hands it over (the same GUI work: 60-90 ms) for ~1/5 more time in `fit`. The main
-    thread (the command line, or a GUI decoding for itself) never naps."""
-    global _next_breath
-    if threading.current_thread() is threading.main_thread():
-        return
-    now = time.perf_counter()
-    if now >= _next_breath:
-        time.sleep(nap)
-        _next_breath = time.perf_counter() + period
-
-
-_next_breath = 0.0
 
 
 def _runs(track: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -159,11 +139,11 @@ def _drop_short_runs(track: np.ndarray, support: np.ndarray, min_frames: int) ->
     support: (frames,) evidence for "present" (log-odds margin).
 
     Each pass is a handful of array operations (a run's evidence from one running sum) and
-    breathes (`_breathe`): this runs in the training worker beside the GUI thread."""
+    breathes (`model.gil.breathe`): this runs in the training worker beside the GUI thread."""
     track = track.copy()
     running = np.concatenate([[0.0], np.cumsum(support, dtype=np.float64)])
     while True:
-        _breathe()
+        breathe()
         starts, ends = _runs(track)
         if len(starts) < 2:
             return track
@@ -279,7 +259,7 @@ def fit(probs_list, truths, cuts_list, genre_names, fps=None, margin=0.5) -> tup
     decoded = [decode_many(p, c, grid) for p, c in zip(probs_list, cuts_list)]
     scored = []
     for k, params in enumerate(grid):
-        _breathe()
+        breathe()
         scored.append((objective(truths, [d[k] for d in decoded], genre_names), params))
     valid = [s for s in scored if not math.isnan(s[0])]
     if not valid:

@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .gil import breathe
+
 OVERLAPS = (0.10, 0.25, 0.50)
 SEGMENT_KEYS = ("edit",) + tuple(f"f1@{round(o * 100)}" for o in OVERLAPS)
 NONE = -1  # the dominant sequence's background: a frame without any genre
@@ -129,6 +131,7 @@ class SegmentTally:
         if pred.shape != truth.shape:
             raise ValueError(f"segment scores: prediction {pred.shape} and truth {truth.shape} "
                              "must have the same shape")
+        breathe()  # called many times by decode.fit in the training worker (model/gil.py)
         predicted, true = segments(pred, self.background), segments(truth, self.background)
         longest = max(len(predicted[0]), len(true[0]))  # edit_score's, with segments found once
         self.edits.append((1.0 - levenshtein(predicted[0], true[0]) / longest) * 100.0

@@ -216,13 +216,13 @@ def test_decoding_in_a_worker_thread_naps_so_the_gui_gets_the_gil(monkeypatch):
     import threading
     import types
 
-    import model.decode as D
+    import model.gil as G
 
     naps, clock = [], iter(range(10**9))
     fake_time = types.SimpleNamespace(sleep=naps.append,
                                       perf_counter=lambda: next(clock) * 0.001)  # 1 ms a read
-    monkeypatch.setattr(D, "time", fake_time)  # decode's own clock only
-    monkeypatch.setattr(D, "_next_breath", 0.0)
+    monkeypatch.setattr(G, "time", fake_time)  # the courtesy's own clock only
+    monkeypatch.setattr(G, "_next_nap", 0.0)
     probs = np.random.default_rng(0).random((200, 3))
     params = Decoding(switch_cost=2.0, min_frames=3)
     in_main = decode(probs, [50], params)
