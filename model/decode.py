@@ -127,8 +127,6 @@ def _viterbi(margins: np.ndarray, change_cost: np.ndarray) -> np.ndarray:
     return path
 
 
-
-
 def _runs(track: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     change = np.flatnonzero(track[1:] != track[:-1]) + 1
     return np.concatenate(([0], change)), np.concatenate((change, [len(track)]))
