@@ -83,12 +83,15 @@ def levenshtein(a, b) -> int:
 
 def edit_score(pred, truth, background=NONE) -> float:
     """Segmental Edit score (0-100) of one trailer; NaN when neither has a segment."""
-    p, _, _ = segments(pred, background)
-    y, _, _ = segments(truth, background)
-    longest = max(len(p), len(y))
+    return _edit(segments(pred, background)[0], segments(truth, background)[0])
+
+
+def _edit(predicted_labels, true_labels) -> float:
+    """`edit_score` of the segments' label sequences, already found."""
+    longest = max(len(predicted_labels), len(true_labels))
     if not longest:
         return math.nan
-    return (1.0 - levenshtein(p, y) / longest) * 100.0
+    return (1.0 - levenshtein(predicted_labels, true_labels) / longest) * 100.0
 
 
 def f1_counts(pred, truth, overlap, background=NONE) -> tuple[int, int, int]:
@@ -133,9 +136,7 @@ class SegmentTally:
                              "must have the same shape")
         breathe()  # called many times by decode.fit in the training worker (model/gil.py)
         predicted, true = segments(pred, self.background), segments(truth, self.background)
-        longest = max(len(predicted[0]), len(true[0]))  # edit_score's, with segments found once
-        self.edits.append((1.0 - levenshtein(predicted[0], true[0]) / longest) * 100.0
-                          if longest else math.nan)
+        self.edits.append(_edit(predicted[0], true[0]))  # segments found once for all scores
         for k, overlap in enumerate(OVERLAPS):
             self.counts[k] += _f1_counts(predicted, true, overlap)
 

@@ -420,5 +420,5 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.project is not None:
             self.project.close()
         self.prefs.sync()
-        self.key_filter.detach(QtWidgets.QApplication.instance())
+        self.key_filter.detach()
         super().closeEvent(event)

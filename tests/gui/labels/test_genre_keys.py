@@ -66,8 +66,8 @@ def test_the_key_filter_follows_the_focus_and_sees_nothing_else(qtbot):
     first.repaint()
     assert first not in keys.seen  # the old focus widget is no longer watched
 
-    keys.detach(app)
-    keys.detach(app)  # twice is harmless (a window closed twice)
+    keys.detach()
+    keys.detach()  # twice is harmless (a window closed twice)
     keys.seen.clear()
     qtbot.keyClick(second, Qt.Key_1)
     assert keys.seen == [] and presses == [1, 2]
@@ -80,7 +80,7 @@ def test_a_key_sent_to_the_window_itself_is_seen_without_a_focus_widget(qtbot):
     qtbot.keyClick(window, Qt.Key_1)
     qtbot.waitUntil(lambda: not keys.has_pending(), timeout=20000)
     assert presses == [0]
-    keys.detach(app)
+    keys.detach()
 
 
 def test_a_deactivated_application_ends_every_hold(qtbot):
@@ -93,4 +93,4 @@ def test_a_deactivated_application_ends_every_hold(qtbot):
     assert keys.has_pending()
     app.applicationStateChanged.emit(Qt.ApplicationInactive)  # what Qt sends on Alt+Tab
     assert not keys.has_pending() and releases == [0] and lost == [1]
-    keys.detach(app)
+    keys.detach()

@@ -80,10 +80,11 @@ class GenreKeyFilter(QtCore.QObject):
         app.applicationStateChanged.connect(self._on_application_state)
         self._follow_focus(None, app.focusWidget())
 
-    def detach(self, app: QtWidgets.QApplication) -> None:
-        if self._app is not app:
+    def detach(self) -> None:
+        """Stop watching (the window closes); harmless when not attached."""
+        app, self._app = self._app, None
+        if app is None:
             return
-        self._app = None
         app.focusChanged.disconnect(self._follow_focus)
         app.applicationStateChanged.disconnect(self._on_application_state)
         self._follow_focus(None, None)
