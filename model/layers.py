@@ -45,63 +45,6 @@ def _per_group(initializer, groups):
     return call
 
 
-_CELLS = {}
-
-
-def lstm_cell(activation, recurrent_activation):
-    """One ConvLSTM time step after the convolutions, as two XLA kernels (forward, backward).
-
-    ``cell(xz, hr, c) -> (h, c)``: `xz` is the frame's input convolution plus bias, `hr` the
-    recurrent convolution of the previous h (both ``(..., 4F)``, gates i, f, c, o), `c` the
-    previous cell state.  The gate arithmetic is a dozen elementwise ops forward and twice as
-    many backward; TensorFlow runs each over the whole tensor and back to memory, and on CPUs
-    its bfloat16 kernels convert element by element.  That was most of a bfloat16 training
-    step (model/README.md, "The gates in one kernel").  XLA fuses them into one pass each way,
-    in float32: the cell state is carried in float32 whatever the compute dtype (only h, which
-    feeds the next convolution, is in the compute dtype), and the backward pass recomputes the
-    gates from the step's inputs instead of keeping them.
-    """
-    key = (activation, recurrent_activation)
-    if key in _CELLS:
-        return _CELLS[key]
-    act, rec = activation, recurrent_activation
-
-    def gates(xz, hr, c):
-        z = tf.cast(xz, tf.float32) + tf.cast(hr, tf.float32)
-        zi, zf, zc, zo = tf.split(z, 4, axis=-1)
-        c = rec(zf) * c + rec(zi) * act(zc)
-        return rec(zo) * act(c), c
-
-    @tf.function(jit_compile=True)
-    def forward(xz, hr, c):
-        h, c = gates(xz, hr, c)
-        return tf.cast(h, xz.dtype), c
-
-    @tf.function(jit_compile=True)
-    def backward(xz, hr, c, dh, dc):
-        with tf.GradientTape() as tape:
-            tape.watch([xz, c])
-            h, c_next = gates(xz, hr, c)
-        dz, dc = tape.gradient([h, c_next], [xz, c],
-                               output_gradients=[tf.cast(dh, tf.float32), dc])
-        return dz, dz, dc  # z = xz + hr: both get dz
-
-    @tf.custom_gradient
-    def cell(xz, hr, c):
-        h, c_next = forward(xz, hr, c)
-
-        def grad(dh, dc):
-            # An output nothing used downstream (the last step's c) comes back as None.
-            dh = tf.zeros_like(h) if dh is None else dh
-            dc = tf.zeros_like(c_next) if dc is None else dc
-            return backward(xz, hr, c, dh, dc)
-
-        return (h, c_next), grad
-
-    _CELLS[key] = cell
-    return cell
-
-
 class _States:
     """Plain holder so Keras' tracker does not count state variables as weights.
 
@@ -192,10 +135,10 @@ class FastConvLSTM2D(keras.layers.Layer):
                 raise ValueError("stateful FastConvLSTM2D needs a fixed batch size and image size")
             shape = (batch, rows, cols, g * f)
             self._states = _States(
-                # h in the layer's compute dtype (under a mixed policy it feeds bfloat16/float16
-                # convolutions); c always float32, as `lstm_cell` carries it.
+                # In the layer's compute dtype: under a mixed policy the loop runs in
+                # bfloat16/float16 and the carried state must match it.
                 tf.Variable(tf.zeros(shape, self.compute_dtype), trainable=False, name="h"),
-                tf.Variable(tf.zeros(shape, tf.float32), trainable=False, name="c"),
+                tf.Variable(tf.zeros(shape, self.compute_dtype), trainable=False, name="c"),
             )
 
     def reset_state(self):
@@ -242,13 +185,16 @@ class FastConvLSTM2D(keras.layers.Layer):
             h0, c0 = self._states.h[:batch], self._states.c[:batch]
         else:
             h0 = tf.zeros(tf.stack([batch, rows, cols, g * f]), dtype=xz.dtype)
-            c0 = tf.zeros(tf.stack([batch, rows, cols, g * f]), dtype=tf.float32)
+            c0 = h0
+        act, rec = self.activation, self.recurrent_activation
 
-        cell = lstm_cell(self.activation, self.recurrent_activation)
-
-        def step(carry, xz_t):
+        def step(carry, z):
             h, c = carry
-            return cell(xz_t, tf.nn.conv2d(h, r, 1, "SAME"), c)
+            z = z + tf.nn.conv2d(h, r, 1, "SAME")
+            zi, zf, zc, zo = tf.split(z, 4, axis=-1)
+            c = rec(zf) * c + rec(zi) * act(zc)
+            h = rec(zo) * act(c)
+            return h, c
 
         hs, cs = tf.scan(step, xz, initializer=(h0, c0))
         if self._states is not None:

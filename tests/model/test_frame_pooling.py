@@ -81,3 +81,19 @@ def test_the_fast_model_and_its_predictor_pool_frame_by_frame():
     assert not any(type(layer) is keras.layers.MaxPooling3D for layer in predictor.stream.layers)
     direct = np.concatenate([np.asarray(o) for o in old(scene[None] / 255.0)], axis=-1)[0]
     np.testing.assert_allclose(predictor.predict(scene), direct, atol=1e-5)
+
+
+def test_at_tied_maxima_frame_pooling_sends_the_gradient_to_one_of_them():
+    """The one place the two poolings differ: TensorFlow's MaxPool3D gradient goes to every
+    tied maximum of a window (so a window passes on more gradient than it received), the 2-D
+    pooling's to one of them, the usual subgradient."""
+    x = tf.constant(np.array([1.0, 1.0, 0.0, 0.0], np.float32).reshape(1, 1, 2, 2, 1))
+    grads = {}
+    for name, layer in (("frame", FrameMaxPooling3D((1, 2, 2))),
+                        ("keras", keras.layers.MaxPooling3D((1, 2, 2)))):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+        grads[name] = tape.gradient(y, x).numpy().ravel()
+    assert grads["keras"].tolist() == [1.0, 1.0, 0.0, 0.0]
+    assert grads["frame"].sum() == 1.0 and set(grads["frame"][:2]) == {0.0, 1.0}
