@@ -36,7 +36,8 @@ import re
 import keras
 
 from .config import DEFAULT_GENRES
-from .layers import FastConvLSTM2D, FrameMaxPooling3D, GroupDense, GroupFlatten, SelectGroup
+from .layers import (FastBatchNormalization, FastConvLSTM2D, FrameMaxPooling3D, GroupDense,
+                     GroupFlatten, SelectGroup)
 from .losses import MaskedWeightedBCE
 
 SEED_FILTERS = (20, 10, 5)
@@ -114,7 +115,8 @@ def build_model(
             x = keras.layers.ConvLSTM2D(
                 f, kernel_size, padding="same", return_sequences=True,
                 name=f"block{block}_convlstm", **common)(x)
-        x = keras.layers.BatchNormalization(axis=-1, momentum=bn_momentum, name=f"block{block}_bn")(x)
+        norm = FastBatchNormalization if fast else keras.layers.BatchNormalization
+        x = norm(axis=-1, momentum=bn_momentum, name=f"block{block}_bn")(x)
         x = pool(pools[block - 1], padding="same", name=f"block{block}_pool")(x)
 
     if fast:

@@ -1,4 +1,5 @@
-"""FastConvLSTM2D trains like Keras' ConvLSTM2D: the same gradients, weight by weight."""
+"""FastConvLSTM2D trains like Keras' ConvLSTM2D (the same gradients, weight by weight) and
+carries its cell state in float32 under a mixed policy."""
 
 import keras
 import numpy as np
@@ -6,6 +7,7 @@ import tensorflow as tf
 
 import model.build as model_build
 from model.build import build_model, build_seed_model, seed_weights_to_fast
+from model.layers import FastConvLSTM2D
 
 
 def test_the_fast_model_trains_with_the_literal_models_gradients(monkeypatch):
@@ -45,3 +47,17 @@ def test_the_fast_model_trains_with_the_literal_models_gradients(monkeypatch):
         want = seed_grads[name]
         np.testing.assert_allclose(fast_grads["branches_convlstm"][g], want,
                                    atol=1e-4 * max(scale(want), 1e-6))
+
+
+def test_under_a_mixed_policy_the_cell_state_is_carried_in_float32():
+    """bfloat16 keeps 8 bits of mantissa; the cell state sums every frame's contribution onto
+    the earlier ones, so it stays float32 (h, which feeds the convolutions, is bfloat16).
+    A stateful layer keeps it float32 between chunks too, and chunks equal one whole call."""
+    layer = FastConvLSTM2D(3, stateful=True, state_lanes=2, dtype="mixed_bfloat16")
+    x = np.random.default_rng(2).random((2, 6, 5, 5, 2), dtype=np.float32)
+    whole = layer(x)
+    assert whole.dtype == tf.bfloat16
+    assert layer._states.c.dtype == tf.float32 and layer._states.h.dtype == tf.bfloat16
+    layer.reset_state()
+    chunks = tf.concat([layer(x[:, :4]), layer(x[:, 4:])], axis=1)
+    np.testing.assert_array_equal(np.float32(chunks), np.float32(whole))
