@@ -69,8 +69,8 @@ class TrainConfig:
         with both windows' genres (0 = off; see `model.augment.mix_windows` for when not to).
     dropout: dropout rate before each hidden Dense layer of the genre heads (training only).
     precision: compute precision of training (and of the validation predictions): 'auto'
-        (float16 with loss scaling on GPUs, bfloat16 on CPUs with AMX, else float32:
-        `model.precision.resolve` says why not on AVX-512 BF16 alone), 'float32', 'bfloat16' or 'float16'.  Weights, batch-norm statistics, the
+        (float16 with loss scaling on GPUs, float32 on CPUs: `model.precision.resolve` says
+        why not bfloat16), 'float32', 'bfloat16' or 'float16'.  Weights, batch-norm statistics, the
         loss and the saved model stay float32 (`model.precision`).
     lr_schedule: 'cosine' (from lr down to lr/20 over this call's epochs: the last epochs
         refine instead of jumping around, so "best epoch" is less of a lottery) or 'constant'.

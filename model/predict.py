@@ -64,7 +64,7 @@ class Predictor:
         `lanes`: shots run side by side (models with the project's recurrent layer; Keras'
         own ConvLSTM2D, as in the literal seed model, needs a fixed batch: one lane).
         `precision`: compute precision of the copy that runs ('float32', 'bfloat16',
-        'float16', or 'auto' for the machine's fastest; None: as `model` computes).  Weights
+        'float16', or 'auto' (`model.precision.resolve`); None: as `model` computes).  Weights
         are float32 whatever the precision a model was trained in (`model.precision`)."""
         self.model = model
         self.chunk = int(chunk)

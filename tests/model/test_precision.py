@@ -21,9 +21,10 @@ TINY = dict(epochs=1, steps_per_epoch=3, batch=2, window=8, predict_chunk=32, bn
             val_fraction=0.34, augment=0.0, mix=0.0)
 
 
-def test_auto_picks_float16_on_gpus_bfloat16_on_cpus_that_have_it_else_float32():
+def test_auto_picks_float16_on_gpus_and_float32_on_cpus_even_with_amx():
     assert resolve("auto", gpus=2, flags=set()) == "float16"
-    assert resolve("auto", gpus=0, flags={"avx512f", "amx_bf16", "amx_tile"}) == "bfloat16"
+    # bfloat16 trained worse on an AMX machine (model/README.md): only when asked for.
+    assert resolve("auto", gpus=0, flags={"avx512f", "amx_bf16", "amx_tile"}) == "float32"
     # AVX-512 BF16 without AMX: measured slower than float32 for this model
     assert resolve("auto", gpus=0, flags={"avx512f", "avx512_bf16"}) == "float32"
     assert resolve("auto", gpus=0, flags={"avx2", "fma"}) == "float32"

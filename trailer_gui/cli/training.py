@@ -177,7 +177,7 @@ def add_commands(sub) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--precision", choices=["auto", "float32", "bfloat16", "float16"],
                    help="compute precision (default: the project's; 'auto': float16 on GPUs, "
-                        "bfloat16 on CPUs with AMX, else float32)")
+                        "float32 on CPUs)")
     start = p.add_mutually_exclusive_group()
     start.add_argument("--resume", action="store_true", help="continue from the latest run")
     start.add_argument("--from", dest="from_run", metavar="RUN", help="continue from this run")

@@ -84,8 +84,8 @@ CONFIG_KEYS: dict[str, tuple[Callable, object]] = {
     "mix": (_fraction, 0.5),
     "size": (_size, None),
     "stride": (_positive_int, None),
-    # Compute precision of training and prediction (model/precision.py): 'auto' is bfloat16
-    # on CPUs with AVX-512 BF16 or AMX, float16 on GPUs, else float32.
+    # Compute precision of training and prediction (model/precision.py): 'auto' is float16
+    # on GPUs, float32 on CPUs.
     "precision": (_precision, "auto"),
 }
 

@@ -22,8 +22,8 @@ SETTING_TIPS = {
     "size": "Frame size of the exported dataset: 64 or ROWSxCOLS",
     "stride": "Export every Nth frame (predictions are mapped back to every frame)",
     "precision": "Compute precision of training and prediction: auto = float16 on GPUs, "
-                 "bfloat16 on CPUs with AMX, else float32. Models are saved in float32 "
-                 "either way",
+                 "float32 on CPUs (bfloat16 trains faster with AMX but learned worse). "
+                 "Models are saved in float32 either way",
 }
 ERROR_STYLE = "border: 1px solid #f28b82"
 QUIET_STYLE = "color: #9aa0a6"
