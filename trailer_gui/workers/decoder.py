@@ -112,12 +112,16 @@ class FrameSource(MailboxWorker):
     # ----------------------------------------------------------------- life cycle
 
     @classmethod
-    def start(cls, path, reader_factory=None, acknowledge: bool = False) -> "FrameSource":
+    def start(cls, path, reader_factory=None, acknowledge: bool = False,
+              connect: dict | None = None) -> "FrameSource":
         """Make a source and its thread, and start the thread.
 
         With ``acknowledge``, the receiver promises to call ``frame_taken()`` for each frame
         of ``sigFrameTagged``; playback then drops frames (and counts them) rather than let
-        more than ``MAX_IN_FLIGHT`` queue up in a busy GUI thread.
+        more than ``MAX_IN_FLIGHT`` queue up in a busy GUI thread.  ``connect``: {signal name:
+        slot}, connected before the thread starts.  Connect there, not afterwards: opening a
+        missing file fails within microseconds, and a signal sent before its slot is
+        connected is lost (the player then said "Opening…" for ever).
         """
         if reader_factory is None:
             # Import the reader (OpenCV, PyAV) here on the GUI thread, once: a first import in
@@ -125,6 +129,8 @@ class FrameSource(MailboxWorker):
             # first frame (and QTest.qWait in PySide6 6.11 never releases the GIL at all).
             import trailer_gui.core.video_reader  # noqa: F401
         source = cls(path, reader_factory, acknowledge)
+        for name, slot in (connect or {}).items():
+            getattr(source, name).connect(slot)
         source._launch(f"FrameSource({path})")
         return source
 

@@ -282,6 +282,27 @@ def test_missing_file_shows_an_error_and_the_app_goes_on(qtbot, player, video, t
     assert player.view.message() == "" and index_of(player.image()) == 0
 
 
+def test_an_error_sent_before_open_returns_still_reaches_the_player(qtbot, player, tmp_path,
+                                                                    monkeypatch):
+    """Opening a missing file fails in the decoder thread within microseconds, possibly
+    before `open` has returned: the player must be listening from the start (a lost error
+    left it saying "Opening…" for ever).  Here the thread's error is always sent first."""
+    from trailer_gui.workers.decoder import FrameSource
+
+    sent = threading.Event()
+    launch = FrameSource._launch
+
+    def launch_and_wait_until_the_error_is_sent(self, *args):
+        self.sigError.connect(lambda _message: sent.set(), QtCore.Qt.DirectConnection)
+        launch(self, *args)
+        assert sent.wait(20)
+
+    monkeypatch.setattr(FrameSource, "_launch", launch_and_wait_until_the_error_is_sent)
+    with qtbot.waitSignal(player.sigError, timeout=20000) as blocker:
+        player.open(tmp_path / "gone.mp4", 10, FPS)
+    assert "gone.mp4" in blocker.args[0] and player.view.message() == blocker.args[0]
+
+
 def test_a_file_that_is_not_a_video_shows_an_error(qtbot, player, tmp_path):
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"this is not a video at all" * 100)

@@ -24,11 +24,9 @@ Slots = dict[str, Callable]
 def start_source(path, reader_factory, slots: Slots,
                  max_display_fps: float | None = None) -> FrameSource:
     """A running source for ``path`` read by ``reader_factory``, its signals on ``slots``."""
-    source = FrameSource.start(path, reader_factory, acknowledge=True)
+    source = FrameSource.start(path, reader_factory, acknowledge=True, connect=slots)
     if max_display_fps is not None:
         source.max_display_fps = max_display_fps
-    for name, slot in slots.items():
-        getattr(source, name).connect(slot)
     return source
 
 
