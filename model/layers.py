@@ -191,18 +191,19 @@ class FastConvLSTM2D(keras.layers.Layer):
             c0 = h0
         act, rec = self.activation, self.recurrent_activation
 
-        low = xz.dtype != tf.float32
-        if low:
+        mixed = xz.dtype != tf.float32
+        if mixed:
             c0 = tf.cast(c0, tf.float32)
 
         def step(carry, z):
             h, c = carry
             z = z + tf.nn.conv2d(h, r, 1, "SAME")
             zi, zf, zc, zo = tf.split(z, 4, axis=-1)
-            if low:
-                # Under a mixed policy the cell state is carried in float32: it sums a
-                # frame's contribution onto all earlier ones, and bfloat16's 8-bit mantissa
-                # rounded those sums away (held-out Edit 88 vs 94, model/README.md).
+            if mixed:
+                # Under a mixed policy the cell state is carried in float32, as is usual for
+                # an accumulated state: it sums each frame's contribution onto all earlier
+                # ones, which an 8-bit mantissa rounds away.  (On the acceptance setup it did
+                # not close bfloat16's gap to float32: model/README.md, "A machine with AMX".)
                 c = tf.cast(rec(zf), tf.float32) * c + tf.cast(rec(zi) * act(zc), tf.float32)
                 h = rec(zo) * tf.cast(act(c), z.dtype)
             else:
@@ -364,7 +365,8 @@ class FastBatchNormalization(keras.layers.BatchNormalization):
     def _fused(self, inputs, training, mask):
         return (training and self.trainable and mask is None and not self.renorm
                 and not getattr(self, "synchronized", False) and self.scale and self.center
-                and inputs.shape.rank in (4, 5) and self.axis % inputs.shape.rank == inputs.shape.rank - 1)
+                and inputs.shape.rank in (4, 5)
+                and self.axis % inputs.shape.rank == inputs.shape.rank - 1)
 
     def call(self, inputs, training=None, mask=None):
         if not self._fused(inputs, training, mask):

@@ -40,14 +40,7 @@ def cpu_has_bf16(flags: set[str] | None = None) -> bool:
     return bool(flags & {"avx512_bf16", "amx_bf16"})
 
 
-def cpu_has_amx(flags: set[str] | None = None) -> bool:
-    """AMX tiles for bfloat16: matrix units that make bfloat16 convolutions several times
-    faster than float32 (AVX-512 BF16 alone did not pay for this model, see `resolve`)."""
-    flags = cpu_flags() if flags is None else flags
-    return "amx_bf16" in flags
-
-
-def resolve(precision: str, gpus: int | None = None, flags: set[str] | None = None) -> str:
+def resolve(precision: str, gpus: int | None = None) -> str:
     """'auto' -> float16 on GPUs (with loss scaling), float32 on CPUs; any other precision is
     returned as it is (after checking it).
 
@@ -56,8 +49,7 @@ def resolve(precision: str, gpus: int | None = None, flags: set[str] | None = No
     (tests/model/test_demo_acceptance.py) reached validation objective 87.8 against 100.0 in
     float32 and held-out dominant-genre Edit 70.7-88.2 against 94.4 (model/README.md,
     "A machine with AMX").  Without AMX (AVX-512 BF16 alone) it was also slower: 96.6 vs
-    124.9 frames/s.  Choosing 'bfloat16' explicitly still works everywhere.  `flags` (the
-    CPU's) is kept for callers that still pass it.
+    124.9 frames/s.  Choosing 'bfloat16' explicitly still works everywhere.
 
     `gpus`: how many GPUs the run uses (None: ask TensorFlow)."""
     if precision not in PRECISIONS:
