@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from trailer_gui.core.errors import Cancelled, TrailerError
+from trailer_gui.core.downscale import area_shrink
 from trailer_gui.core.export import ExportSettings, export_dataset, parse_size
 from trailer_gui.core.progress import Progress
 
@@ -43,10 +44,10 @@ def test_export_writes_the_seed_format(project_with_videos):
     assert scene.shape == (15, 3, 16, 24) and scene.dtype == np.uint8
     assert cat.shape == (6, 1, 15, 1) and cat.dtype == np.float32
     assert np.array_equal(cat[:, 0, :, 0].T.astype(bool), labels[::2])
-    # pixels are the decoded source frames, resized with INTER_AREA, channels first
+    # pixels are the decoded source frames, shrunk by area averaging, channels first
     source = decode_all(proj.video(0).path)
     for k in (0, 7, 14):
-        want = cv2.resize(source[2 * k], (24, 16), interpolation=cv2.INTER_AREA)
+        want = area_shrink(source[2 * k], 16, 24)
         assert np.array_equal(scene[k].transpose(1, 2, 0), want)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["genres"] == proj.genre_names()

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from trailer_gui.core.downscale import area_shrink
 from trailer_gui.core.errors import (
     NoFrames,
     NotAVideo,
@@ -278,14 +279,15 @@ def test_iter_frames_equals_sequential(clips, kind):
             list(r.iter_frames(step=0))
 
 
-def test_iter_frames_resizes_with_inter_area(clips):
+@pytest.mark.parametrize("size", [(16, 24), (6, 8)])
+def test_iter_frames_shrinks_by_area_averaging(clips, size):
     clip = clips["h264"]
     bgr = videos.decode_all_bgr(clip.path)
     with VideoReader(clip.path) as r:
-        got = list(r.iter_frames(0, 20, 3, size=(16, 24)))
+        got = list(r.iter_frames(0, 20, 3, size=size))
         for k, g in enumerate(got):
-            ref = cv2.resize(bgr[3 * k], (24, 16), interpolation=cv2.INTER_AREA)
-            assert g.shape == (16, 24, 3)
+            ref = area_shrink(bgr[3 * k], *size)
+            assert g.shape == (*size, 3)
             assert np.array_equal(g, cv2.cvtColor(ref, cv2.COLOR_BGR2RGB))
 
 

@@ -43,6 +43,7 @@ from typing import Callable, Iterator
 import cv2
 import numpy as np
 
+from .downscale import area_shrink
 from .errors import VideoError
 from .project_layout import PROXY_DIR
 
@@ -466,7 +467,7 @@ class ProxyReader:
         for i in range(int(start), stop, max(1, int(step))):
             rgb = self.frame(i)
             if size is not None and (size[0], size[1]) != rgb.shape[:2]:
-                rgb = cv2.resize(rgb, (int(size[1]), int(size[0])), interpolation=cv2.INTER_AREA)
+                rgb = area_shrink(rgb, int(size[0]), int(size[1]))
             else:
                 rgb = rgb.copy()
             yield rgb

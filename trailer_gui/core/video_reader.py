@@ -24,6 +24,7 @@ from typing import Callable, Iterator
 import cv2
 import numpy as np
 
+from .downscale import area_shrink
 from .errors import VideoChanged, VideoError
 from .video_container import keyframe_times
 from .video_probe import Scan, VideoInfo, fingerprint, indices_of, open_capture, scan_video
@@ -314,9 +315,9 @@ class VideoReader:
         size: tuple[int, int] | None = None,
     ) -> Iterator[np.ndarray]:
         """Frames start, start+step, ... < stop in order, decoded sequentially. Skipped
-        frames are only grabbed (decoded, not converted). ``size=(rows, cols)`` resizes with
-        ``cv2.INTER_AREA``. Each frame is a new, writable, C-contiguous (rows, cols, 3)
-        uint8 RGB array; the cache is not touched.
+        frames are only grabbed (decoded, not converted). ``size=(rows, cols)`` shrinks with
+        ``core.downscale.area_shrink`` (area averaging). Each frame is a new, writable,
+        C-contiguous (rows, cols, 3) uint8 RGB array; the cache is not touched.
 
         If the decoder behind ``frame()`` stands at or a little before ``start`` (e.g. a
         paused player), the generator borrows it and starts without a seek, and gives it
@@ -414,5 +415,5 @@ class VideoReader:
 
 def _to_rgb(bgr: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
     if size is not None:
-        bgr = cv2.resize(bgr, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+        bgr = area_shrink(bgr, size[0], size[1])
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)

@@ -82,7 +82,7 @@ class ExportDialog(QtWidgets.QDialog):
             "is at least as large as the frame size (see README: Proxies)")
         form.addRow("", self.from_proxy)
         self.scale_in_decoder = QtWidgets.QCheckBox(
-            "Shrink frames while decoding (about 2x faster at 1080p; pixels differ slightly)")
+            "Shrink frames while decoding (less CPU at 1080p; pixels differ slightly)")
         self.scale_in_decoder.setObjectName("export_scale_in_decoder")
         self.scale_in_decoder.setToolTip(
             "Let the decoder shrink each frame while converting it instead of shrinking the "
