@@ -8,6 +8,8 @@ Prints, side by side in one run on the same 1080p H.264 file (B-frames, long GOP
   goal (issue #13) and the CPU time each spends per frame (on a shared machine the ratio of
   one round, measured side by side, is what counts);
 - the export with shot detection (a video without stored cuts) and to 128x128;
+- the shrink of one decoded 1080p frame to 64x64, one thread: OpenCV's ``INTER_AREA`` in
+  one step against ``core.downscale.area_shrink`` (halved first), CPU ms per frame;
 - peak resident memory of exporting a long trailer vs a short one (each in a fresh process).
 """
 
@@ -26,6 +28,7 @@ from pathlib import Path
 import cv2
 
 from trailer_gui.demo import synth
+from trailer_gui.core.downscale import area_shrink
 from trailer_gui.core.export import ExportSettings, export_dataset
 from trailer_gui.core.store import Project
 
@@ -51,6 +54,29 @@ def plain_decode_fps(path: Path) -> tuple[float, float, int]:
     wall = time.perf_counter() - t0
     cap.release()
     return n / wall, 1000 * (_cpu_s() - c0) / n, n
+
+
+def shrink_ms(path: Path, rows: int = 64, cols: int = 64, repeats: int = 40) -> dict[str, float]:
+    """CPU ms to shrink one decoded frame of ``path``, one OpenCV thread, best of 3 rounds."""
+    cap = cv2.VideoCapture(str(path))
+    for _ in range(12):  # past the first shot's start: a frame with a picture
+        ok, bgr = cap.read()
+    cap.release()
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    ways = {"INTER_AREA in one step": lambda: cv2.resize(bgr, (cols, rows), interpolation=cv2.INTER_AREA),
+            "area_shrink (halved first)": lambda: area_shrink(bgr, rows, cols)}
+    best = {}
+    try:
+        for _round in range(3):
+            for name, shrink in ways.items():
+                c0 = _cpu_s()
+                for _ in range(repeats):
+                    shrink()
+                best[name] = min(best.get(name, 1e9), 1000 * (_cpu_s() - c0) / repeats)
+    finally:
+        cv2.setNumThreads(threads)
+    return best
 
 
 def export_fps(folder: Path, video: Path, size, detect_shots: bool = False,
@@ -105,6 +131,8 @@ def main() -> None:
         t0 = time.perf_counter()
         synth.write_trailer(clip, seed=1, seconds=args.seconds, size=(1080, 1920), codec="h264")
         print(f"made {clip.name}: {args.seconds:g} s of 1080p H.264 in {time.perf_counter() - t0:.1f} s")
+        for name, ms in shrink_ms(clip).items():
+            print(f"shrink a 1080p frame to 64x64, {name:<27} {ms:5.2f} ms CPU (one thread)")
         ratios: dict[str, list[float]] = {"exact": [], "scaled in decoder": []}
         best = {"plain": 0.0, "exact": 0.0, "scaled in decoder": 0.0}  # the least disturbed
         for r in range(1, max(1, args.rounds) + 1):
