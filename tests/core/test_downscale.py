@@ -3,10 +3,12 @@
 The export, ``VideoReader.iter_frames(size=)`` and proxies all shrink through
 ``area_shrink``; it must stay an area average (a constant stays that constant, a frame
 already small is exactly ``INTER_AREA``) and differ from one big ``INTER_AREA`` only by the
-rounding of the halved frames."""
+rounding of the halved frames and, at a sharp edge, by the halved pair of lines that
+straddles an output border."""
 
 import cv2
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -64,6 +66,28 @@ def test_an_even_colour_stays_exactly_that_colour(h, w, rows, cols, level):
     assert np.all(area_shrink(frame, rows, cols) == level)
 
 
+@pytest.mark.parametrize("edge", range(96, 140))
+def test_a_letterbox_edge_moves_only_the_two_rows_beside_the_border_it_straddles(edge):
+    """A black bar above a grey picture, its edge at every line from 96 to 139: where the
+    edge lies inside a pair of lines halved twice (4 source lines) that straddles the border
+    of two output rows, those two rows share the pair's value; no other row moves."""
+    frame = np.full((1080, 1920, 3), 200, np.uint8)
+    frame[:edge] = 0
+    got = area_shrink(frame, 64, 64).astype(int)
+    want = cv2.resize(frame, (64, 64), interpolation=cv2.INTER_AREA).astype(int)
+    moved = np.nonzero(np.abs(got - want).max(axis=(1, 2)) > 1)[0]
+    lines = 2 ** halvings(1080, 1920, 64, 64)  # source lines averaged before the last resize
+    per_row = 1080 / 64
+    if len(moved):
+        assert len(moved) == 2 and moved[1] == moved[0] + 1
+        border = moved[1] * per_row  # the output border between the two rows, in source lines
+        assert edge // lines * lines < border < (edge // lines + 1) * lines
+        # at most half the pair's lines change sides: lines / 2 of per_row lines of contrast
+        assert np.abs(got - want).max() <= 200 * (lines / 2) / per_row
+    else:
+        assert np.abs(got - want).max() <= 1
+
+
 def test_a_1080p_frame_comes_out_new_and_contiguous_in_every_layout():
     rng = np.random.default_rng(0)
     frame = smooth_frame(rng, 1080, 1920)
@@ -73,4 +97,5 @@ def test_a_1080p_frame_comes_out_new_and_contiguous_in_every_layout():
     assert grey.shape == (64, 64) and np.array_equal(grey, small[:, :, 0])
     same = area_shrink(small, 64, 64)
     assert np.array_equal(same, small) and same is not small
-    assert np.abs(small.astype(int) - cv2.resize(frame, (64, 64), interpolation=cv2.INTER_AREA)).max() <= 1
+    one_step = cv2.resize(frame, (64, 64), interpolation=cv2.INTER_AREA)
+    assert np.abs(small.astype(int) - one_step).max() <= 1

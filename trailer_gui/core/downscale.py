@@ -10,10 +10,14 @@ on one core here (Xeon, Dec 2026), as much as decoding the frame; halving twice 
 whole-factor path (1.2 + 0.3 ms) and then area-averaging 480x270 -> 64x64 (1.0 ms) costs
 2.4 ms. This is what Pillow's ``reducing_gap`` does: a box reduction by a whole factor, then
 the fair resampling, which keeps at least ``MIN_GAP`` source pixels per output pixel.
-An average of averages is the same average, except for rounding each halved frame to whole
-levels: against one ``INTER_AREA`` the result differs by at most 2 levels of 255, about 0.2
-on average (tests/core/test_downscale.py). Odd sides are never halved: cutting a line off
-would shift the picture, so such a frame takes the general path.
+An average of averages is the same average where no halved pair of lines straddles the
+border between two output pixels; where one does, its two lines share one weight. On video
+frames that moves a pixel by 0.1-0.2 of 255 on average (at most 2 on smooth pictures); a
+sharp edge inside such a pair (a letterbox bar's) moves the two output rows beside that
+border by up to about 12 levels, while a one-step ``INTER_AREA`` would move it by none: the
+filter is a slightly softer area average, applied alike wherever frames are made for the
+model (tests/core/test_downscale.py). Odd sides are never halved: cutting a line off would
+shift the picture, so such a frame takes the general path.
 """
 
 from __future__ import annotations
