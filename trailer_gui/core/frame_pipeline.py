@@ -2,7 +2,7 @@
 
 Exporting 1080p to 64x64 spends its time in three C calls that release the GIL: decoding
 (FFmpeg), converting the decoded picture to BGR (``retrieve``) and shrinking it
-(``core.downscale.area_shrink``: area averaging, about a third of decoding's CPU at 1080p).
+(``core.downscale.area_shrink``: area averaging, about a quarter of decoding's CPU at 1080p).
 ``export_frames`` runs them side by side:
 
     decoding thread:   grab, retrieve into a recycled buffer ──► bounded queue (in order)
@@ -13,10 +13,10 @@ The calls and their order per frame are exactly those of ``VideoReader.iter_fram
 so the pixels are identical, bit for bit. Memory is flat: ``workers + 2`` full-size buffers
 are recycled and at most ``depth`` frames wait between the stages, whatever the length.
 
-With ``scale_in_decoder`` PyAV decodes instead (with
-FFmpeg's own threads) and the convert workers let swscale shrink each frame while converting
-it (area averaging): no full-size BGR frame is ever made, about 30 % less CPU per frame,
-pixels a little different (mean |difference| about 1 of 255).
+With ``scale_in_decoder`` PyAV decodes instead (with FFmpeg's own threads) and the convert
+workers let swscale shrink each frame while converting it (area averaging): no full-size BGR
+frame is ever made, about 30 % less CPU per frame, pixels a little different (mean
+|difference| about 1 of 255).
 
 Leaving the ``with`` block early (the caller was cancelled, a write failed) stops the
 decoding thread and the workers before it returns; an error in the decoding thread (the
