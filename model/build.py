@@ -39,6 +39,7 @@ from .config import DEFAULT_GENRES
 from .layers import (FastBatchNormalization, FastConvLSTM2D, FrameMaxPooling3D, GroupDense,
                      GroupFlatten, SelectGroup)
 from .losses import MaskedWeightedBCE
+from .optimizer import FusedAdam
 
 SEED_FILTERS = (20, 10, 5)
 SEED_POOLS = ((1, 2, 2), (1, 3, 3), (1, 2, 2))
@@ -161,7 +162,8 @@ def build_seed_model(rows, cols, genres=DEFAULT_GENRES, *, output_activation="li
 
 def compile_model(model, pos_weights, lr=1e-3, optimizer=None, jit_compile=False,
                   loss_scale=False):
-    """Adam + one masked, positive-weighted BCE per output.
+    """Adam (`FusedAdam`: Keras' rule, one kernel per variable) + one masked,
+    positive-weighted BCE per output.
 
     `loss_scale`: wrap the optimizer in Keras' dynamic LossScaleOptimizer (float16 training,
     whose small gradients would otherwise underflow); without it a loaded run's wrapped
@@ -174,7 +176,7 @@ def compile_model(model, pos_weights, lr=1e-3, optimizer=None, jit_compile=False
     if len(pos_weights) != len(names):
         raise ValueError(f"compile_model: {len(pos_weights)} weights for {len(names)} outputs")
     if optimizer is None:
-        optimizer = keras.optimizers.Adam(learning_rate=lr)
+        optimizer = FusedAdam(learning_rate=lr)
     scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
     if loss_scale and not scaled:
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)

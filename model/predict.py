@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from . import layers as _layers  # noqa: F401  (registers the custom layers for loading)
 from . import losses as _losses  # noqa: F401  (registers the loss for compiled models)
+from . import optimizer as _optimizer  # noqa: F401  (registers FusedAdam for compiled models)
 from .data import check_dataset, open_npy, read_manifest
 from .errors import ModelDataError, ModelRunError
 from .files import MODEL_FILE, read_run_config
