@@ -48,8 +48,11 @@ def resolve(precision: str, gpus: int | None = None) -> str:
     tests/benchmarks/bench_model.py) but worse.  On an AMX machine the demo acceptance setup
     (tests/model/test_demo_acceptance.py) reached validation objective 87.8 against 100.0 in
     float32 and held-out dominant-genre Edit 70.7-88.2 against 94.4 (model/README.md,
-    "A machine with AMX").  Without AMX (AVX-512 BF16 alone) it was also slower: 96.6 vs
-    124.9 frames/s.  Choosing 'bfloat16' explicitly still works everywhere.
+    "A machine with AMX").  With AVX-512 BF16 alone it was slower on one machine (96.6 vs
+    124.9 frames/s) and faster on an AMD Zen 4 (241-251 vs 167-177), where it learned worse
+    just the same: held-out macro-F1 0.926 against 0.945 over three seeds, bfloat16 in the
+    first block alone 0.923 (model/README.md, "Session 9").  Choosing 'bfloat16' explicitly
+    still works everywhere.
 
     `gpus`: how many GPUs the run uses (None: ask TensorFlow)."""
     if precision not in PRECISIONS:
