@@ -39,7 +39,7 @@ from .config import DEFAULT_GENRES
 from .layers import (FastBatchNormalization, FastConvLSTM2D, FrameMaxPooling3D, GroupDense,
                      GroupFlatten, SelectGroup)
 from .losses import MaskedWeightedBCE
-from .optimizer import FusedAdam
+from .optimizer import FusedAdam, as_fused
 
 SEED_FILTERS = (20, 10, 5)
 SEED_POOLS = ((1, 2, 2), (1, 3, 3), (1, 2, 2))
@@ -169,15 +169,23 @@ def compile_model(model, pos_weights, lr=1e-3, optimizer=None, jit_compile=False
     whose small gradients would otherwise underflow); without it a loaded run's wrapped
     optimizer is unwrapped (its Adam state is kept).
 
-    `optimizer` lets a resumed run keep its loaded optimizer (and its state).  jit_compile is
+    `optimizer` lets a resumed run keep its loaded optimizer (and its state; Keras' own Adam,
+    from a run saved before `FusedAdam`, becomes one with the same state).  jit_compile is
     off: XLA made the first step 3.5x slower and training 4x slower on CPU (DESIGN.md).
     """
     names = model.output_names
     if len(pos_weights) != len(names):
         raise ValueError(f"compile_model: {len(pos_weights)} weights for {len(names)} outputs")
+    scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
     if optimizer is None:
         optimizer = FusedAdam(learning_rate=lr)
-    scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+    elif scaled:
+        inner = as_fused(optimizer.inner_optimizer, model.trainable_variables)
+        if inner is not optimizer.inner_optimizer:
+            # wrapped again below: the dynamic loss scale finds its level again in a few steps
+            optimizer, scaled = inner, False
+    else:
+        optimizer = as_fused(optimizer, model.trainable_variables)
     if loss_scale and not scaled:
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     elif scaled and not loss_scale:

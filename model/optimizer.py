@@ -43,3 +43,24 @@ class FusedAdam(keras.optimizers.Adam):
             lr=tf.cast(learning_rate, dtype), beta1=beta_1, beta2=beta_2,
             epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype),
             use_locking=False)
+
+
+def as_fused(optimizer, variables):
+    """`optimizer` as a `FusedAdam` with the same settings and state when it is Keras' own
+    Adam (a run saved before `FusedAdam` existed, resumed); any other optimizer as it is.
+
+    Without this a project's chain of one-click retrains, each resumed from the last run,
+    would keep Keras' Adam, and its slower first step, for ever.  The state (step count,
+    moments) is copied only when both optimizers hold the same variables in the same shapes;
+    otherwise the loaded optimizer is kept unchanged."""
+    if type(optimizer) is not keras.optimizers.Adam or optimizer.amsgrad:
+        return optimizer
+    fused = FusedAdam.from_config(optimizer.get_config())
+    if optimizer.built:
+        fused.build(variables)
+        old, new = optimizer.variables, fused.variables
+        if [tuple(v.shape) for v in old] != [tuple(v.shape) for v in new]:
+            return optimizer
+        for source, target in zip(old, new):
+            target.assign(source)
+    return fused

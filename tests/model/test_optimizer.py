@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from model.build import build_model, compile_model
+from model.losses import MaskedWeightedBCE
 from model.optimizer import FusedAdam
 
 
@@ -94,3 +95,47 @@ def test_under_a_distribute_strategy_it_takes_keras_own_path():
         step(_gradients(k, ours))
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+
+
+def test_a_run_saved_with_keras_adam_resumes_as_fused_adam_with_its_state(tmp_path):
+    """Runs saved before FusedAdam existed: a one-click retrain resumes them (compile=True,
+    the loaded optimizer handed to compile_model) and carries on exactly as Keras' Adam
+    would, as a FusedAdam."""
+    old = build_model(12, 12, 2, filters=(2, 2, 2), dense=(4,))
+    old.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3),  # as compile_model did
+                loss={n: MaskedWeightedBCE(w) for n, w in zip(old.output_names, [2.0, 1.0])})
+    rng = np.random.default_rng(0)
+    x = rng.random((2, 3, 3, 12, 12), dtype=np.float32)
+    y = {n: (rng.random((2, 3, 1)) > 0.5).astype(np.float32) for n in old.output_names}
+    old.fit(x, y, epochs=4, verbose=0)
+    old.save(tmp_path / "old.keras")
+
+    plain = keras.models.load_model(tmp_path / "old.keras", safe_mode=True, compile=True)
+    assert type(plain.optimizer) is keras.optimizers.Adam  # the reference: resumed as it was
+    resumed = keras.models.load_model(tmp_path / "old.keras", safe_mode=True, compile=True)
+    compile_model(resumed, [2.0, 1.0], lr=3e-3, optimizer=resumed.optimizer)
+
+    assert isinstance(resumed.optimizer, FusedAdam)
+    assert int(resumed.optimizer.iterations.numpy()) == 4
+    for a, b in zip(old.optimizer.variables, resumed.optimizer.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    for _ in range(3):
+        plain.train_on_batch(x, y)
+        resumed.train_on_batch(x, y)
+    for a, b in zip(plain.trainable_variables, resumed.trainable_variables):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_a_float16_run_saved_with_keras_adam_resumes_with_loss_scaling_and_its_moments():
+    m = build_model(12, 12, 2, filters=(2, 2, 2), dense=(4,))
+    wrapped = keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(learning_rate=1e-3))
+    compile_model(m, [2.0, 1.0], optimizer=wrapped, loss_scale=True)
+    x = np.random.default_rng(0).random((2, 3, 3, 12, 12), dtype=np.float32)
+    m.train_on_batch(x, {n: np.ones((2, 3, 1), np.float32) for n in m.output_names})
+    moments = [v.numpy().copy() for v in m.optimizer.inner_optimizer.variables]
+
+    compile_model(m, [2.0, 1.0], optimizer=m.optimizer, loss_scale=True)
+    assert isinstance(m.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert isinstance(m.optimizer.inner_optimizer, FusedAdam)
+    for a, b in zip(moments, m.optimizer.inner_optimizer.variables):
+        np.testing.assert_array_equal(a, b.numpy())
