@@ -57,7 +57,7 @@ def main() -> int:
         width, height = (int(v) for v in args.size.lower().split("x"))
         window.resize(width, height)
         window.show()
-        window.select_video(args.trailer)
+        window.files.select_video(args.trailer)
         wait(1.0)
         ctl = window.model_ctl
         t0 = time.monotonic()
