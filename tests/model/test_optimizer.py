@@ -44,12 +44,14 @@ def test_fused_adam_moves_every_variable_as_keras_adam_does(graph):
 
 def test_each_variable_is_updated_by_one_fused_kernel():
     """What makes the training graph smaller: one ResourceApplyAdam per variable, none of
-    Keras' per-variable arithmetic (if FusedAdam fell back silently, this would notice)."""
-    variables = _variables(1)
-    optimizer = FusedAdam(learning_rate=0.01)
-    optimizer.build(variables)
-    graph = tf.function(lambda g: optimizer.apply(g, variables)).get_concrete_function(
-        [tf.TensorSpec(v.shape, tf.float32) for v in variables]).graph
+    Keras' per-variable arithmetic (if FusedAdam fell back silently, this would notice),
+    also inside the default strategy's scope, where `model.train` builds and trains."""
+    with tf.distribute.get_strategy().scope():
+        variables = _variables(1)
+        optimizer = FusedAdam(learning_rate=0.01)
+        optimizer.build(variables)
+        graph = tf.function(lambda g: optimizer.apply(g, variables)).get_concrete_function(
+            [tf.TensorSpec(v.shape, tf.float32) for v in variables]).graph
     ops = [op.type for op in graph.get_operations()]
     assert ops.count("ResourceApplyAdam") == len(variables)
     assert "Sqrt" not in ops
