@@ -75,23 +75,34 @@ def child_train(dataset, out, args) -> None:
     }))
 
 
+def clock() -> tuple[float, float]:
+    """(wall seconds, this thread's CPU seconds)."""
+    return time.perf_counter(), time.thread_time()
+
+
 def time_training(model, dataset, steps, frames_per_batch, start=None):
-    """(first step seconds, steady frames/s) of `fit`; the first step counts from `start`
-    (default: the call), e.g. from before `compile_model`, which builds the compiled state."""
+    """(first step seconds, steady frames/s, first step's CPU seconds in this thread) of
+    `fit`; the first step counts from `start` (a `clock()`; default: the call), e.g. from
+    before `compile_model`, which builds the compiled state.  The thread's CPU is the serial
+    part of a first step (tracing, Grappler, setting up kernels): steadier than the wall
+    time when other jobs share the cores."""
     import keras
 
     marks = []
 
     class Clock(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
+            if not marks:
+                marks.append(time.thread_time())
             marks.append(time.perf_counter())
 
-    start = time.perf_counter() if start is None else start
+    start = clock() if start is None else start
     model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
               callbacks=[Clock()])
-    first = marks[0] - start
+    cpu, marks = marks[0] - start[1], marks[1:]
+    first = marks[0] - start[0]
     steady = (len(marks) - 1) * frames_per_batch / (marks[-1] - marks[0]) if len(marks) > 1 else float("nan")
-    return first, steady
+    return first, steady, cpu
 
 
 def conv_flops_per_frame(model) -> float:
@@ -218,17 +229,18 @@ def main():
         keras.utils.set_random_seed(0)
         model = make()
         set_precision(model, precision)
-        start = time.perf_counter()  # compile_model builds the compiled state: it counts
+        start = clock()  # compile_model builds the compiled state: it counts
         model = compile_model(model, [2.0] * 6, loss_scale=precision == "float16")
         ds = train_dataset(reader, [0, 1], window=args.window, batch=args.batch,
                            steps=args.steps + 1, seed=0, first_epoch=0,
                            output_names=model.output_names)
-        first, fps = time_training(model, ds, args.steps + 1, frames_per_batch, start)
+        first, fps, first_cpu = time_training(model, ds, args.steps + 1, frames_per_batch, start)
         carried = time_prediction(model, scene, args.chunk)
         at_cuts = time_prediction(model, scene, args.chunk, cuts)
         limit = limits.get(precision, limits["float32"]) * 1e9 / (3 * flops)
         rows[label] = (first, fps, carried, at_cuts)
-        print(f"{label:24s} first step {first:6.1f} s  training {fps:7.1f} frames/s "
+        print(f"{label:24s} first step {first:6.1f} s ({first_cpu:4.1f} CPU-s in the caller's "
+              f"thread)  training {fps:7.1f} frames/s "
               f"({100 * fps / limit:3.0f} % of the {precision} limit)  prediction "
               f"{carried:7.1f} frames/s (state carried), {at_cuts:7.1f} (restarted at "
               f"{len(cuts)} cuts)", flush=True)
@@ -269,7 +281,7 @@ def main():
             model = compile_model(build_model(args.size, args.size), [2.0] * 6)
             ds = train_dataset(reader, [0, 1], window=w, batch=args.batch, steps=args.steps + 1,
                                seed=0, first_epoch=0, output_names=model.output_names)
-            first, fps = time_training(model, ds, args.steps + 1, w * args.batch)
+            first, fps, _ = time_training(model, ds, args.steps + 1, w * args.batch)
             print(f"  window {w:3d}: first step {first:5.1f} s, training {fps:7.1f} frames/s", flush=True)
 
     if not args.no_memory:
