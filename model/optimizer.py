@@ -4,11 +4,11 @@ Keras 3's Adam writes each variable's update as about two dozen small ops (casts
 powers, the step size, two moment updates, a square root, a division, three assignments).
 For the model's 19 trainable variables that is ~450 of the training graph's 2,200 nodes:
 TensorFlow traces, optimises (Grappler) and instantiates every one of them before the first
-step, and runs them every step. `FusedAdam` hands each update to TensorFlow's own `ResourceApplyAdam` kernel: the same
-rule (Kingma & Ba with Keras' epsilon outside the square root, which is also TensorFlow's),
-one node per variable. Measured at 64x64, batch 8 (fresh processes, alternating): the graph
-2,202 -> 1,746 nodes, its trace 1.0-1.13 -> 0.88 s, the first step 2.97-3.56 -> 2.63-2.76 s,
-steady steps unchanged or a little faster.
+step, and runs them every step. `FusedAdam` hands each update to TensorFlow's own
+`ResourceApplyAdam` kernel: the same rule (Kingma & Ba with Keras' epsilon outside the square
+root, which is also TensorFlow's), one node per variable. Measured at 64x64, batch 8 (fresh
+processes, alternating): the graph 2,202 -> 1,746 nodes, its trace 1.0-1.13 -> 0.88 s, the
+first step 2.97-3.56 -> 2.63-2.76 s, the update itself 3.3-4.1 -> 2.0-2.3 ms a step.
 
 The same variables as Keras' Adam (saved, loaded and resumed the same way); under a
 tf.distribute strategy, with amsgrad or with sparse gradients it takes Keras' own path, whose
