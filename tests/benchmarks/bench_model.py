@@ -88,21 +88,20 @@ def time_training(model, dataset, steps, frames_per_batch, start=None):
     time when other jobs share the cores."""
     import keras
 
-    marks = []
+    marks, first_cpu = [], []
 
     class Clock(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
-            if not marks:
-                marks.append(time.thread_time())
+            if not first_cpu:
+                first_cpu.append(time.thread_time())
             marks.append(time.perf_counter())
 
     start = clock() if start is None else start
     model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
               callbacks=[Clock()])
-    cpu, marks = marks[0] - start[1], marks[1:]
     first = marks[0] - start[0]
     steady = (len(marks) - 1) * frames_per_batch / (marks[-1] - marks[0]) if len(marks) > 1 else float("nan")
-    return first, steady, cpu
+    return first, steady, first_cpu[0] - start[1]
 
 
 def conv_flops_per_frame(model) -> float:
